@@ -1,0 +1,203 @@
+#include "ringside/core/sample_events.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+namespace ringside {
+
+//                                  Placed Trade Quote Snap  Halt Resume Action Stats Cancel
+const EventMix kRealisticMix = {{3000, 800, 1100, 45, 1, 1, 3000, 45, 2008}};
+
+namespace {
+
+template <class T>
+T uniform(std::mt19937_64& rng, T lo, T hi) {
+  return std::uniform_int_distribution<T>(lo, hi)(rng);
+}
+
+}  // namespace
+
+SampleEvents::SampleEvents(const SymbolTable& symbols, std::uint64_t seed, std::int64_t start_time_ns)
+    : symbols_(symbols), rng_(seed), time_ns_(start_time_ns) {}
+
+const FrameHeader& SampleEvents::next(const EventMix& mix) {
+  unsigned total = 0;
+  for (unsigned w : mix.weight) total += w;
+  unsigned pick = uniform<unsigned>(rng_, 0, total - 1);
+  for (std::size_t i = 0; i < kEventTypeCount; ++i) {
+    if (pick < mix.weight[i]) return make(static_cast<EventType>(i + 1));
+    pick -= mix.weight[i];
+  }
+  return make(EventType::OrderPlaced);
+}
+
+const FrameHeader& SampleEvents::make(EventType type) {
+  std::memset(frame_.bytes, 0, sizeof frame_.bytes);
+  const auto symbol = SymbolId{uniform<std::uint16_t>(rng_, 0, static_cast<std::uint16_t>(symbols_.size() - 1))};
+  const Instrument& instrument = symbols_[symbol];
+  time_ns_ += uniform<std::int64_t>(rng_, 0, 2'000'000);
+
+  const Ticks reference = std::max<Ticks>(instrument.initial_price, 100);
+  auto price = [&] {
+    if (extremes_ && uniform(rng_, 0, 7) == 0) {
+      return uniform<Ticks>(rng_, 1, std::numeric_limits<Ticks>::max() / 4);
+    }
+    return reference + uniform<Ticks>(rng_, -reference / 10, reference / 10);
+  };
+  auto quantity = [&] {
+    return extremes_ && uniform(rng_, 0, 7) == 0 ? uniform<Quantity>(rng_, 1, std::numeric_limits<Quantity>::max())
+                                                 : uniform<Quantity>(rng_, 1, 10'000);
+  };
+  auto volume = [&] {
+    return extremes_ && uniform(rng_, 0, 7) == 0 ? uniform<Volume>(rng_, 1, std::numeric_limits<Volume>::max() / 2)
+                                                 : uniform<Volume>(rng_, 1, 100'000);
+  };
+  auto id = [&] {
+    return extremes_ ? uniform<std::uint64_t>(rng_, 0, std::numeric_limits<std::uint64_t>::max())
+                     : uniform<std::uint64_t>(rng_, 1, 10'000'000);
+  };
+  auto agent = [&] {
+    const auto agent_type = static_cast<AgentType>(uniform<unsigned>(rng_, 0, kAgentTypeCount - 1));
+    return make_agent_id(agent_type, extremes_ ? uniform<std::uint32_t>(rng_, 0, kMaxAgentIndex)
+                                         : uniform<std::uint32_t>(rng_, 0, 999));
+  };
+  auto side = [&] { return static_cast<Side>(uniform(rng_, 0, 1)); };
+  auto small = [&](unsigned max) { return static_cast<std::uint8_t>(uniform<unsigned>(rng_, 0, max)); };
+
+  switch (type) {
+    case EventType::OrderPlaced: {
+      auto& e = frame_.as<OrderPlaced>();
+      init_header(e, symbol, time_ns_);
+      e.order_id = OrderId{id()};
+      e.order_type = static_cast<OrderType>(small(kMaxOrderType));
+      e.price = e.order_type == OrderType::Market ? 0 : price();
+      e.quantity = quantity();
+      e.agent = agent();
+      e.side = side();
+      e.time_in_force = static_cast<TimeInForce>(small(kMaxTimeInForce));
+      break;
+    }
+    case EventType::TradeExecuted: {
+      auto& e = frame_.as<TradeExecuted>();
+      init_header(e, symbol, time_ns_);
+      e.trade_id = TradeId{id()};
+      e.buyer_order_id = OrderId{id()};
+      e.seller_order_id = OrderId{id()};
+      e.price = price();
+      e.quantity = quantity();
+      e.buyer_agent = agent();
+      e.seller_agent = agent();
+      e.aggressor_side = side();
+      break;
+    }
+    case EventType::QuoteUpdate: {
+      auto& e = frame_.as<QuoteUpdate>();
+      init_header(e, symbol, time_ns_);
+      const Ticks mid = price();
+      const Ticks half = uniform<Ticks>(rng_, 1, 20);
+      const unsigned shape = uniform(rng_, 0u, 9u);  // now and then a one-sided book
+      if (shape != 0) {
+        e.bid_price = mid - half;
+        e.bid_size = volume();
+      }
+      if (shape != 1) {
+        e.ask_price = mid + half + uniform<Ticks>(rng_, 0, 1);
+        e.ask_size = volume();
+      }
+      break;
+    }
+    case EventType::OrderBookSnapshot: {
+      auto& e = frame_.as<OrderBookSnapshot>();
+      const auto depth = extremes_ ? kMaxBookDepth : std::size_t{20};
+      e.bid_count = uniform<std::uint16_t>(rng_, 0, static_cast<std::uint16_t>(depth));
+      e.ask_count = uniform<std::uint16_t>(rng_, 0, static_cast<std::uint16_t>(depth));
+      init_header(e, symbol, time_ns_, snapshot_frame_length(e.bid_count, e.ask_count));
+      e.sequence_number = sequence_ + 1;
+      const Ticks mid = reference;
+      for (std::uint16_t i = 0; i < e.bid_count; ++i) {
+        e.levels[i] = {mid - 1 - i * uniform<Ticks>(rng_, 1, 3), volume()};
+      }
+      for (std::uint16_t i = 0; i < e.ask_count; ++i) {
+        e.levels[e.bid_count + i] = {mid + 1 + i * uniform<Ticks>(rng_, 1, 3), volume()};
+      }
+      break;
+    }
+    case EventType::TradingHalt: {
+      auto& e = frame_.as<TradingHalt>();
+      init_header(e, symbol, time_ns_);
+      e.level = static_cast<std::uint8_t>(uniform(rng_, 1, 3));
+      static constexpr std::int32_t kThresholdBps[] = {700, 1300, 2000};
+      static constexpr std::int32_t kDurations[] = {300, 600, 900};
+      e.decline_bps = kThresholdBps[e.level - 1] + uniform<std::int32_t>(rng_, 0, 99);
+      e.halt_duration_secs = kDurations[e.level - 1];
+      e.reference_price = reference;
+      e.trigger_price = reference - reference * e.decline_bps / 10'000;
+      e.reason = HaltReason::CircuitBreaker;
+      break;
+    }
+    case EventType::TradingResume: {
+      auto& e = frame_.as<TradingResume>();
+      init_header(e, symbol, time_ns_);
+      e.level = static_cast<std::uint8_t>(uniform(rng_, 1, 3));
+      e.halt_duration_secs = 300 * e.level;
+      e.halted_at_ns = time_ns_ - std::int64_t{e.halt_duration_secs} * 1'000'000'000;
+      break;
+    }
+    case EventType::AgentAction: {
+      auto& e = frame_.as<AgentAction>();
+      e.agent = agent();
+      e.action = static_cast<AgentActionKind>(small(kMaxAgentActionKind));
+      // Distinct keys: a JSON object must not repeat one.
+      DetailKey keys[kMaxDetailKey + 1];
+      for (unsigned k = 0; k <= kMaxDetailKey; ++k) keys[k] = static_cast<DetailKey>(k);
+      std::shuffle(std::begin(keys), std::end(keys), rng_);
+      e.detail_count = small(extremes_ ? kMaxAgentDetails : 4);
+      for (std::uint8_t i = 0; i < e.detail_count; ++i) {
+        AgentDetail& d = e.details[i];
+        d.key = keys[i];
+        switch (value_kind_of(d.key)) {
+          case DetailValueKind::Side: d.value = small(kMaxSide); break;
+          case DetailValueKind::OrderType: d.value = small(kMaxOrderType); break;
+          case DetailValueKind::Strategy: d.value = small(kMaxStrategy); break;
+          case DetailValueKind::Price: d.value = price(); break;
+          case DetailValueKind::OrderId: d.value = static_cast<std::int64_t>(id() >> 1); break;
+          case DetailValueKind::Integer: d.value = uniform<std::int64_t>(rng_, -10'000, 10'000); break;
+        }
+      }
+      init_header(e, symbol, time_ns_, agent_action_frame_length(e.detail_count));
+      break;
+    }
+    case EventType::MarketStats: {
+      auto& e = frame_.as<MarketStats>();
+      init_header(e, symbol, time_ns_);
+      e.open = reference;
+      e.low = reference - uniform<Ticks>(rng_, 0, reference / 20);
+      e.high = reference + uniform<Ticks>(rng_, 0, reference / 20);
+      e.last = uniform<Ticks>(rng_, e.low, e.high);
+      e.trade_count = uniform<std::uint32_t>(rng_, 0, 5'000);
+      if (e.trade_count != 0) {
+        e.volume = uniform<Volume>(rng_, e.trade_count, std::int64_t{e.trade_count} * 1'000);
+        e.notional_ticks = e.volume * uniform<Ticks>(rng_, e.low, e.high);
+      }
+      break;
+    }
+    case EventType::OrderCancelled: {
+      auto& e = frame_.as<OrderCancelled>();
+      init_header(e, symbol, time_ns_);
+      e.order_id = OrderId{id()};
+      e.price = price();
+      e.remaining_quantity = quantity();
+      e.agent = agent();
+      e.side = side();
+      e.reason = static_cast<CancelReason>(small(kMaxCancelReason));
+      break;
+    }
+  }
+  FrameHeader& header = frame_.header();
+  header.sequence = ++sequence_;
+  header.publish_time_ns = time_ns_ + uniform<std::int64_t>(rng_, 0, 50'000);
+  return header;
+}
+
+}  // namespace ringside
