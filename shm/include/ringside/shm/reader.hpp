@@ -1,0 +1,130 @@
+// A reader of a ring, in any process, attached by name.
+//
+//   RingReader r = RingReader::attach("events", {.kind = ReaderKind::Lossy});
+//   for (;;) {
+//     ReadResult got = r.read();
+//     if (got.status == ReadStatus::Frame) use(*got.frame);   // valid until the next read()
+//   }
+//
+// Lossy readers copy each frame out and check afterwards that the writer did not
+// overwrite it meanwhile, so they never return a torn frame; when lapped they
+// resume and report exactly how many frames they missed. Lossless readers read
+// in place: the writer waits for them (and evicts them if they die or go silent).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "ringside/core/events.hpp"
+#include "ringside/shm/ring_file.hpp"
+
+namespace ringside::shm {
+
+enum class StartAt {
+  Oldest,  // the oldest intact frame (within one chunk, capacity/64 bytes, of the true oldest)
+  Newest,  // the newest frame already published, then everything after it
+  Next,    // only frames published after attaching
+};
+
+enum class ReadStatus {
+  Frame,          // `frame` is the next frame
+  Empty,          // nothing new; the writer is alive as far as the last check knows
+  Evicted,        // (lossless) the writer evicted this reader; see behind_frames()
+  WriterClosed,   // the writer stopped cleanly and everything was read
+  WriterDead,     // the writer's process is gone and everything was read
+  NewGeneration,  // a new writer replaced the ring; reattach() to follow it
+};
+std::string_view to_string(ReadStatus) noexcept;
+
+struct ReadResult {
+  ReadStatus status = ReadStatus::Empty;
+  const FrameHeader* frame = nullptr;  // with Frame: valid until the next read()
+  std::uint64_t missed = 0;            // with Frame: frames lost just before this one (lapped)
+};
+
+struct ReaderOptions {
+  ReaderKind kind = ReaderKind::Lossy;
+  StartAt start = StartAt::Newest;
+  StartAt resume_after_lap = StartAt::Newest;  // where a lapped lossy reader continues
+  std::chrono::milliseconds wait_for_ring{0};  // 0: fail at once if the ring does not exist
+  std::string name;                            // shown by `ringside inspect`
+  bool register_lossy = true;                  // lossy readers appear in the reader table when permitted
+  std::chrono::milliseconds liveness_check{100};  // how often an idle reader checks on the writer
+};
+
+struct WriterStatus {
+  std::uint32_t pid = 0;
+  bool alive = false;
+  WriterState state = WriterState::Running;
+  std::int64_t heartbeat_age_ns = 0;
+  std::uint64_t generation = 0;
+};
+
+class RingReader {
+ public:
+  // Throws RingError if the ring does not exist (after wait_for_ring), is not a
+  // valid ring file, or (lossless) the reader table is full or not writable.
+  static RingReader attach(std::string_view name, const ReaderOptions& options = {});
+
+  RingReader(RingReader&& other) noexcept;
+  RingReader& operator=(RingReader&& other) noexcept;
+  RingReader(const RingReader&) = delete;
+  RingReader& operator=(const RingReader&) = delete;
+  ~RingReader();  // detaches: frees the reader-table slot
+
+  ReadResult read() noexcept;
+
+  // Maps the ring's current generation again (after NewGeneration, WriterDead
+  // or Evicted) and starts as the options say. Throws RingError like attach().
+  void reattach(std::chrono::milliseconds wait = std::chrono::milliseconds{0});
+
+  // Tells the writer this (lossless) reader is alive while it is busy elsewhere;
+  // read() does it on its own every few frames and whenever the ring is empty.
+  void heartbeat() noexcept;
+
+  WriterStatus writer_status() const noexcept;
+  std::uint64_t generation() const noexcept { return map_.header->generation; }
+  std::uint64_t position() const noexcept { return position_; }
+  std::uint64_t missed_total() const noexcept { return missed_total_; }
+  std::uint64_t next_sequence() const noexcept { return expected_; }
+  // After Evicted: frames published that this reader had not read.
+  std::uint64_t behind_frames() const noexcept { return behind_frames_; }
+  bool registered() const noexcept { return slot_ != nullptr; }
+  const RingMap& ring() const noexcept { return map_; }
+  std::span<const std::byte> metadata() const noexcept { return map_.metadata(); }
+
+ private:
+  RingReader(RingMap map, const ReaderOptions& options);
+  void start(StartAt where);
+  void register_slot();
+  void release_slot() noexcept;
+  void resync_after_lap() noexcept;
+  std::uint64_t newest_frame_position() const noexcept;
+  std::uint64_t oldest_frame_position() const noexcept;
+  ReadResult idle() noexcept;
+  void publish_progress() noexcept;
+
+  RingMap map_;
+  ReaderOptions options_;
+  const RingHeader* header_ = nullptr;
+  const std::byte* data_ = nullptr;
+  ReaderSlot* slot_ = nullptr;
+  std::uint64_t capacity_ = 0;
+  std::uint64_t mask_ = 0;
+  std::uint64_t chunk_shift_ = 0;
+  std::uint32_t max_frame_ = 0;
+  std::uint64_t position_ = 0;         // next byte to read
+  std::uint64_t available_ = 0;        // write_position last seen
+  std::uint64_t published_ = 0;        // position last stored in the slot
+  std::uint64_t expected_ = 0;         // sequence of the next frame; 0 before the first
+  std::uint64_t missed_total_ = 0;
+  std::uint64_t behind_frames_ = 0;
+  std::uint32_t since_heartbeat_ = 0;
+  bool lapped_ = false;
+  std::int64_t next_liveness_check_ = 0;
+  FrameBuffer copy_;                   // a lossy reader's validated copy of the current frame
+};
+
+}  // namespace ringside::shm

@@ -1,0 +1,84 @@
+// The single writer of a ring: claim space, write frames in place, commit.
+//
+//   RingWriter w = RingWriter::create("events", options);
+//   auto& trade = w.claim<TradeExecuted>();   // in the ring, no copy
+//   ...fill trade...
+//   w.commit();                               // readers see it now
+//
+// Hot path (claim, commit): no locks, no system calls, no allocation. The only
+// waiting is for a lossless reader that still needs the space (backpressure),
+// counted in the header's stall_ns; a dead or silent reader is evicted then.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "ringside/core/events.hpp"
+#include "ringside/shm/ring_file.hpp"
+
+namespace ringside::shm {
+
+class RingWriter {
+ public:
+  static RingWriter create(std::string_view name, const CreateOptions& options = {});
+
+  RingWriter(RingWriter&& other) noexcept;
+  RingWriter& operator=(RingWriter&& other) noexcept;
+  RingWriter(const RingWriter&) = delete;
+  RingWriter& operator=(const RingWriter&) = delete;
+  ~RingWriter();  // marks the ring Closed (a clean stop, unlike a crash)
+
+  // Reserves `length` bytes (a multiple of kFrameAlignment, 8..max_frame_length())
+  // and returns where to write the frame. Invisible to readers until commit().
+  // May wait for lossless readers. Precondition on length: checked with a
+  // std::terminate-free fallback (returns nullptr) so bad sizes never corrupt.
+  void* claim(std::uint32_t length) noexcept;
+
+  template <EventFrame Event>
+  Event& claim(std::uint32_t length = fixed_frame_length<Event>()) noexcept {
+    return *static_cast<Event*>(claim(length));
+  }
+
+  // Publishes every frame claimed since the last commit: each gets the next
+  // sequence number (and, with the overload, publish_time_ns), then one release
+  // store of the cursor makes the batch visible at once.
+  void commit() noexcept { commit_frames(false, 0); }
+  void commit(std::int64_t publish_time_ns) noexcept { commit_frames(true, publish_time_ns); }
+
+  // Copies a finished frame in and commits it.
+  bool publish(const FrameHeader& frame) noexcept;
+
+  // Liveness for readers and tools (CLOCK_MONOTONIC). Call from the owner's loop
+  // now and then (the engine: every tick); it is not on the per-event path.
+  void heartbeat() noexcept;
+
+  std::uint64_t generation() const noexcept { return map_.header->generation; }
+  std::uint64_t capacity() const noexcept { return capacity_; }
+  std::uint32_t max_frame_length() const noexcept { return max_frame_; }
+  std::uint64_t next_sequence() const noexcept { return next_sequence_; }
+  std::uint64_t position() const noexcept { return commit_position_; }
+  const RingMap& ring() const noexcept { return map_; }
+  const BackingReport& backing() const noexcept { return map_.backing; }
+
+ private:
+  explicit RingWriter(RingMap map);
+  void commit_frames(bool stamp, std::int64_t publish_time_ns) noexcept;
+  void make_room(std::uint64_t end) noexcept;
+  void wait_for_lossless_readers(std::uint64_t horizon) noexcept;
+
+  RingMap map_;
+  std::byte* data_ = nullptr;
+  RingHeader* header_ = nullptr;
+  std::uint64_t capacity_ = 0;
+  std::uint64_t mask_ = 0;
+  std::uint64_t chunk_shift_ = 0;
+  std::uint32_t max_frame_ = 0;
+  std::uint64_t claim_position_ = 0;   // end of the last claimed frame
+  std::uint64_t commit_position_ = 0;  // end of the last committed frame
+  std::uint64_t last_frame_ = 0;       // start of the last claimed frame
+  std::uint64_t limit_ = 0;            // claims may end here without overwriting intact bytes
+  std::uint64_t next_sequence_ = 1;
+  bool closed_ = false;
+};
+
+}  // namespace ringside::shm

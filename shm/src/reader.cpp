@@ -1,0 +1,304 @@
+#include "ringside/shm/reader.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cstring>
+#include <fstream>
+#include <utility>
+
+namespace ringside::shm {
+namespace {
+
+constexpr std::uint32_t kHeartbeatEveryFrames = 16;
+
+// The speculative copy of a seqlock read: it may race with the writer
+// overwriting the bytes, which the caller detects afterwards by re-checking the
+// overwrite horizon, and then discards the copy. Hidden from TSan for that reason;
+// nothing read here is used before that check passes.
+__attribute__((no_sanitize("thread"))) void speculative_copy(void* to, const void* from, std::size_t n) noexcept {
+  std::memcpy(to, from, n);
+}
+
+__attribute__((no_sanitize("thread"))) PaddingRecord speculative_record(const std::byte* at) noexcept {
+  PaddingRecord r;
+  std::memcpy(&r, at, sizeof r);
+  return r;
+}
+
+}  // namespace
+
+std::string_view to_string(ReadStatus s) noexcept {
+  switch (s) {
+    case ReadStatus::Frame: return "frame";
+    case ReadStatus::Empty: return "empty";
+    case ReadStatus::Evicted: return "evicted";
+    case ReadStatus::WriterClosed: return "writer closed";
+    case ReadStatus::WriterDead: return "writer dead";
+    case ReadStatus::NewGeneration: return "new generation";
+  }
+  return "?";
+}
+
+RingReader RingReader::attach(std::string_view name, const ReaderOptions& options) {
+  const bool wants_slot = options.kind == ReaderKind::Lossless || options.register_lossy;
+  return RingReader(open_ring(name, wants_slot, options.wait_for_ring), options);
+}
+
+RingReader::RingReader(RingMap map, const ReaderOptions& options) : map_(std::move(map)), options_(options) {
+  if (options_.kind == ReaderKind::Lossless && !map_.slots_writable) {
+    throw RingError(map_.path.string() + ": a lossless reader needs write access to the reader table");
+  }
+  start(options_.start);
+}
+
+RingReader::RingReader(RingReader&& other) noexcept
+    : map_(std::move(other.map_)),
+      options_(std::move(other.options_)),
+      header_(other.header_),
+      data_(other.data_),
+      slot_(std::exchange(other.slot_, nullptr)),
+      capacity_(other.capacity_),
+      mask_(other.mask_),
+      chunk_shift_(other.chunk_shift_),
+      max_frame_(other.max_frame_),
+      position_(other.position_),
+      available_(other.available_),
+      published_(other.published_),
+      expected_(other.expected_),
+      missed_total_(other.missed_total_),
+      behind_frames_(other.behind_frames_),
+      since_heartbeat_(other.since_heartbeat_),
+      lapped_(other.lapped_),
+      next_liveness_check_(other.next_liveness_check_) {}
+
+RingReader& RingReader::operator=(RingReader&& other) noexcept {
+  if (this != &other) {
+    release_slot();
+    this->~RingReader();
+    new (this) RingReader(std::move(other));
+  }
+  return *this;
+}
+
+RingReader::~RingReader() { release_slot(); }
+
+void RingReader::start(StartAt where) {
+  header_ = map_.header;
+  data_ = map_.data;
+  capacity_ = header_->capacity;
+  mask_ = capacity_ - 1;
+  chunk_shift_ = static_cast<std::uint64_t>(std::countr_zero(capacity_ / kChunks));
+  max_frame_ = header_->max_frame_length;
+  expected_ = 0;
+  lapped_ = false;
+  behind_frames_ = 0;
+  switch (where) {
+    case StartAt::Oldest: position_ = oldest_frame_position(); break;
+    case StartAt::Newest: position_ = newest_frame_position(); break;
+    case StartAt::Next: position_ = header_->write_position.load(std::memory_order_acquire); break;
+  }
+  available_ = position_;
+  if (options_.kind == ReaderKind::Lossless || (options_.register_lossy && map_.slots_writable)) register_slot();
+}
+
+void RingReader::register_slot() {
+  const std::uint32_t slots = header_->reader_slots;
+  ReaderSlot* slot = nullptr;
+  for (int pass = 0; pass < 2 && slot == nullptr; ++pass) {
+    for (std::uint32_t i = 0; i < slots && slot == nullptr; ++i) {
+      ReaderSlot& s = map_.slots[i];
+      auto state = s.state.load(std::memory_order_acquire);
+      // First pass: free slots. Second: slots whose process is gone.
+      const bool take = pass == 0 ? state == static_cast<std::uint32_t>(SlotState::Free)
+                                  : state != static_cast<std::uint32_t>(SlotState::Free) && !process_alive(s.pid);
+      // Acq_rel: the claim must be exclusive and must see the previous owner's writes.
+      if (take && s.state.compare_exchange_strong(state, static_cast<std::uint32_t>(SlotState::Claimed),
+                                                  std::memory_order_acq_rel)) {
+        slot = &s;
+      }
+    }
+  }
+  if (slot == nullptr) {
+    if (options_.kind == ReaderKind::Lossless) {
+      throw RingError(map_.path.string() + ": reader table full (" + std::to_string(slots) + " readers)");
+    }
+    return;  // a lossy reader reads fine unregistered
+  }
+  slot->kind = options_.kind;
+  slot->pid = static_cast<std::uint32_t>(::getpid());
+  slot->attached_ns = realtime_ns();
+  std::snprintf(slot->name, sizeof slot->name, "%s", options_.name.c_str());
+  slot->heartbeat_ns.store(monotonic_ns(), std::memory_order_relaxed);
+  slot->stall_caused_ns.store(0, std::memory_order_relaxed);
+  slot->evicted_at_position.store(0, std::memory_order_relaxed);
+  slot->next_sequence.store(0, std::memory_order_relaxed);
+  slot->position.store(position_, std::memory_order_seq_cst);
+  // Seq_cst, with the position store above and the head load below: the Dekker
+  // pair with the writer's head store and reader scan (RingWriter::make_room).
+  // Either the writer sees this slot and waits for it, or this reader sees the
+  // raised horizon and moves above it; never neither.
+  slot->state.store(static_cast<std::uint32_t>(SlotState::Active), std::memory_order_seq_cst);
+  while (position_ < header_->head_position.load(std::memory_order_seq_cst)) {
+    position_ = oldest_frame_position();
+    slot->position.store(position_, std::memory_order_seq_cst);
+  }
+  available_ = position_;
+  published_ = position_;
+  slot_ = slot;
+}
+
+void RingReader::release_slot() noexcept {
+  if (slot_ == nullptr) return;
+  // Release: the writer stops gating on this slot once it sees Free.
+  slot_->state.store(static_cast<std::uint32_t>(SlotState::Free), std::memory_order_release);
+  slot_ = nullptr;
+}
+
+std::uint64_t RingReader::newest_frame_position() const noexcept {
+  for (;;) {
+    // Acquire pairs with commit's release: last_frame_position of this or a later commit is visible.
+    const std::uint64_t end = header_->write_position.load(std::memory_order_acquire);
+    const std::uint64_t last = header_->last_frame_position.load(std::memory_order_relaxed);
+    if (end == 0) return 0;
+    if (last < end) return last;  // otherwise a later commit slipped in between; read again
+  }
+}
+
+std::uint64_t RingReader::oldest_frame_position() const noexcept {
+  const std::uint64_t head = header_->head_position.load(std::memory_order_acquire);
+  const std::uint64_t end = header_->write_position.load(std::memory_order_acquire);
+  if (head == 0) return 0;  // never wrapped: the first frame is at 0
+  const std::uint64_t first_chunk = (head >> chunk_shift_);
+  for (std::uint64_t c = 0; c < kChunks; ++c) {
+    // Acquire: an entry written by the writer in the same lap as its frame.
+    const std::uint64_t start = header_->chunk_start[(first_chunk + c) & (kChunks - 1)].load(std::memory_order_acquire);
+    if (start >= head && start < end) return start;  // entries below head are from older laps
+  }
+  return newest_frame_position();
+}
+
+void RingReader::resync_after_lap() noexcept {
+  lapped_ = true;
+  position_ = options_.resume_after_lap == StartAt::Oldest ? oldest_frame_position() : newest_frame_position();
+  if (position_ < header_->head_position.load(std::memory_order_acquire)) position_ = newest_frame_position();
+  available_ = position_;
+}
+
+void RingReader::publish_progress() noexcept {
+  if (slot_ == nullptr) return;
+  // Release: the writer acquires this and may then overwrite everything below it,
+  // so every use of those frames must come first.
+  slot_->position.store(position_, std::memory_order_release);
+  slot_->next_sequence.store(expected_, std::memory_order_relaxed);
+  published_ = position_;
+}
+
+void RingReader::heartbeat() noexcept {
+  since_heartbeat_ = 0;
+  if (slot_ != nullptr) slot_->heartbeat_ns.store(monotonic_ns(), std::memory_order_relaxed);
+}
+
+ReadResult RingReader::read() noexcept {
+  const bool lossless = options_.kind == ReaderKind::Lossless;
+  if (slot_ != nullptr) {
+    // The frame returned last time is done with now.
+    if (position_ != published_) publish_progress();
+    // Acquire pairs with the writer's eviction CAS.
+    if (lossless && slot_->state.load(std::memory_order_acquire) == static_cast<std::uint32_t>(SlotState::Evicted)) {
+      const std::uint64_t next = header_->next_sequence.load(std::memory_order_relaxed);
+      behind_frames_ = expected_ != 0 && next > expected_ ? next - expected_ : 0;
+      return {ReadStatus::Evicted, nullptr, 0};
+    }
+    if (++since_heartbeat_ >= kHeartbeatEveryFrames) heartbeat();
+  } else if (lossless) {
+    return {ReadStatus::Evicted, nullptr, 0};
+  }
+
+  for (;;) {
+    if (position_ >= available_) {
+      // Acquire pairs with commit's release store: the frames below are complete.
+      available_ = header_->write_position.load(std::memory_order_acquire);
+      if (position_ >= available_) return idle();
+    }
+    if (!lossless && position_ < header_->head_position.load(std::memory_order_acquire)) {
+      resync_after_lap();
+      continue;
+    }
+    const std::byte* at = data_ + (position_ & mask_);
+    const PaddingRecord record = speculative_record(at);
+    const std::uint64_t room = capacity_ - (position_ & mask_);
+    const bool sane = record.length >= sizeof(PaddingRecord) && record.length % kFrameAlignment == 0 &&
+                      record.length <= room &&
+                      (record.type == kPaddingType || (record.length >= sizeof(FrameHeader) && record.length <= max_frame_));
+    if (!lossless) {
+      if (sane && record.type != kPaddingType) speculative_copy(copy_.bytes, at, record.length);
+      // Acquire fence, then the horizon: if any byte copied above was overwritten,
+      // the writer had raised the horizon past this position first (seqlock reader).
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (position_ < header_->head_position.load(std::memory_order_relaxed)) {
+        resync_after_lap();
+        continue;
+      }
+    }
+    if (!sane) {
+      // Intact but malformed: not something this build's writer produces. Skip to
+      // the newest frame rather than interpret garbage, and count it as missed.
+      resync_after_lap();
+      continue;
+    }
+    position_ += record.length;
+    if (record.type == kPaddingType) continue;
+    const FrameHeader* frame = lossless ? reinterpret_cast<const FrameHeader*>(at) : &copy_.header();
+    std::uint64_t missed = 0;
+    if (expected_ != 0 && frame->sequence > expected_) missed = frame->sequence - expected_;
+    if (lapped_ && expected_ == 0) missed = 0;
+    lapped_ = false;
+    missed_total_ += missed;
+    expected_ = frame->sequence + 1;
+    return {ReadStatus::Frame, frame, missed};
+  }
+}
+
+ReadResult RingReader::idle() noexcept {
+  heartbeat();
+  const std::int64_t now = monotonic_ns();
+  if (now < next_liveness_check_) return {ReadStatus::Empty, nullptr, 0};
+  next_liveness_check_ = now + std::chrono::duration_cast<std::chrono::nanoseconds>(options_.liveness_check).count();
+  // Acquire: a reader that sees Closed has seen every commit before it; the
+  // ring is drained (we are idle), so nothing is lost by reporting it now.
+  const auto state = static_cast<WriterState>(header_->writer_state.load(std::memory_order_acquire));
+  if (state == WriterState::Superseded) return {ReadStatus::NewGeneration, nullptr, 0};
+  struct stat st {};
+  if (::stat(map_.path.c_str(), &st) == 0 && (st.st_ino != map_.inode || st.st_dev != map_.device)) {
+    return {ReadStatus::NewGeneration, nullptr, 0};
+  }
+  if (state == WriterState::Closed) return {ReadStatus::WriterClosed, nullptr, 0};
+  if (!process_alive(header_->writer_pid)) return {ReadStatus::WriterDead, nullptr, 0};
+  return {ReadStatus::Empty, nullptr, 0};
+}
+
+void RingReader::reattach(std::chrono::milliseconds wait) {
+  release_slot();
+  const bool wants_slot = options_.kind == ReaderKind::Lossless || options_.register_lossy;
+  map_ = open_ring(map_.name, wants_slot, wait);
+  if (options_.kind == ReaderKind::Lossless && !map_.slots_writable) {
+    throw RingError(map_.path.string() + ": a lossless reader needs write access to the reader table");
+  }
+  next_liveness_check_ = 0;
+  missed_total_ = 0;
+  start(options_.start);
+}
+
+WriterStatus RingReader::writer_status() const noexcept {
+  WriterStatus s;
+  s.pid = header_->writer_pid;
+  s.alive = process_alive(s.pid);
+  s.state = static_cast<WriterState>(header_->writer_state.load(std::memory_order_acquire));
+  s.heartbeat_age_ns = monotonic_ns() - header_->heartbeat_ns.load(std::memory_order_relaxed);
+  s.generation = header_->generation;
+  return s;
+}
+
+}  // namespace ringside::shm

@@ -1,0 +1,203 @@
+#include "ringside/shm/writer.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <utility>
+
+#include "pause.hpp"
+
+namespace ringside::shm {
+
+RingWriter RingWriter::create(std::string_view name, const CreateOptions& options) {
+  return RingWriter(create_ring(name, options));
+}
+
+RingWriter::RingWriter(RingMap map) : map_(std::move(map)) {
+  header_ = map_.header;
+  data_ = map_.data;
+  capacity_ = header_->capacity;
+  mask_ = capacity_ - 1;
+  chunk_shift_ = static_cast<std::uint64_t>(std::countr_zero(capacity_ / kChunks));
+  max_frame_ = header_->max_frame_length;
+  limit_ = capacity_;  // the first lap overwrites nothing
+  header_->next_sequence.store(next_sequence_, std::memory_order_relaxed);
+}
+
+RingWriter::RingWriter(RingWriter&& other) noexcept
+    : map_(std::move(other.map_)),
+      data_(std::exchange(other.data_, nullptr)),
+      header_(std::exchange(other.header_, nullptr)),  // the moved-from writer closes nothing
+      capacity_(other.capacity_),
+      mask_(other.mask_),
+      chunk_shift_(other.chunk_shift_),
+      max_frame_(other.max_frame_),
+      claim_position_(other.claim_position_),
+      commit_position_(other.commit_position_),
+      last_frame_(other.last_frame_),
+      limit_(other.limit_),
+      next_sequence_(other.next_sequence_),
+      closed_(other.closed_) {}
+
+RingWriter& RingWriter::operator=(RingWriter&& other) noexcept {
+  if (this != &other) {
+    this->~RingWriter();
+    new (this) RingWriter(std::move(other));
+  }
+  return *this;
+}
+
+RingWriter::~RingWriter() {
+  if (header_ != nullptr && !closed_) {
+    // Release: a reader that sees Closed has seen every commit before it.
+    header_->writer_state.store(static_cast<std::uint32_t>(WriterState::Closed), std::memory_order_release);
+  }
+}
+
+void* RingWriter::claim(std::uint32_t length) noexcept {
+  if (length < sizeof(PaddingRecord) || length > max_frame_ || length % kFrameAlignment != 0) return nullptr;
+  std::uint64_t position = claim_position_;
+  const std::uint64_t offset = position & mask_;
+  // A frame never straddles the end of the data region: pad to the end and wrap.
+  const std::uint64_t padding = offset + length > capacity_ ? capacity_ - offset : 0;
+  const std::uint64_t end = position + padding + length;
+  if (end > limit_) make_room(end);
+  if (padding != 0) {
+    // Plain stores: published to readers by the release store of write_position in commit().
+    PaddingRecord pad{static_cast<std::uint32_t>(padding), kPaddingType, {}};
+    std::memcpy(data_ + offset, &pad, sizeof pad);
+    position += padding;
+  }
+  // Record the first frame that starts in each chunk, for readers starting at the oldest frame.
+  if ((position >> chunk_shift_) != (last_frame_ >> chunk_shift_) || position == 0) {
+    // Relaxed: readers validate whatever they find there against head_position.
+    header_->chunk_start[(position & mask_) >> chunk_shift_].store(position, std::memory_order_relaxed);
+  }
+  last_frame_ = position;
+  claim_position_ = position + length;
+  return data_ + (position & mask_);
+}
+
+void RingWriter::commit_frames(bool stamp, std::int64_t publish_time_ns) noexcept {
+  std::uint64_t p = commit_position_;
+  while (p < claim_position_) {
+    auto* frame = reinterpret_cast<FrameHeader*>(data_ + (p & mask_));
+    const std::uint64_t length = frame->length;
+    const bool padding = static_cast<std::uint8_t>(frame->type) == kPaddingType;
+    if (length < (padding ? sizeof(PaddingRecord) : sizeof(FrameHeader)) || length % kFrameAlignment != 0 ||
+        p + length > claim_position_) {
+      // The caller wrote a length other than the one it claimed. Publish the rest
+      // of the batch as padding: readers skip it instead of misreading frames.
+      while (p < claim_position_) {
+        const std::uint64_t segment = std::min(capacity_ - (p & mask_), claim_position_ - p);
+        const PaddingRecord pad{static_cast<std::uint32_t>(segment), kPaddingType, {}};
+        std::memcpy(data_ + (p & mask_), &pad, sizeof pad);
+        p += segment;
+      }
+      break;
+    }
+    if (!padding) {
+      frame->sequence = next_sequence_++;
+      if (stamp) frame->publish_time_ns = publish_time_ns;
+    }
+    p += length;
+  }
+  if (p == commit_position_) return;
+  commit_position_ = p;
+  // Relaxed: tools read these as hints; frames carry their own sequence.
+  header_->next_sequence.store(next_sequence_, std::memory_order_relaxed);
+  header_->last_frame_position.store(last_frame_, std::memory_order_relaxed);
+  // Release: a reader that acquires this position sees every byte of every frame below it.
+  header_->write_position.store(p, std::memory_order_release);
+}
+
+bool RingWriter::publish(const FrameHeader& frame) noexcept {
+  void* slot = claim(frame.length);
+  if (slot == nullptr) return false;
+  std::memcpy(slot, &frame, frame.length);
+  commit();
+  return true;
+}
+
+void RingWriter::heartbeat() noexcept {
+  // Relaxed: a liveness hint with no data riding on it.
+  header_->heartbeat_ns.store(monotonic_ns(), std::memory_order_relaxed);
+}
+
+// Raises the overwrite horizon so that a claim ending at `end` fits. Runs once
+// per chunk (capacity / 64 bytes) of progress, not per frame.
+void RingWriter::make_room(std::uint64_t end) noexcept {
+  const std::uint64_t chunk = capacity_ / kChunks;
+  const std::uint64_t horizon = ((end - capacity_) + chunk - 1) / chunk * chunk;
+  // Seq_cst: this store and a registering reader's store of its slot state form
+  // a Dekker pair (see Reader::register_slot): either the reader sees the new
+  // horizon and starts above it, or wait_for_lossless_readers sees the reader.
+  header_->head_position.store(horizon, std::memory_order_seq_cst);
+  // Release fence: the overwrites that follow must not become visible before the
+  // horizon does, so a lossy reader that copied overwritten bytes sees the horizon
+  // when it re-checks (the seqlock writer's order).
+  std::atomic_thread_fence(std::memory_order_release);
+  wait_for_lossless_readers(horizon);
+  limit_ = horizon + capacity_;
+}
+
+void RingWriter::wait_for_lossless_readers(std::uint64_t horizon) noexcept {
+  const std::uint32_t slots = header_->reader_slots;
+  std::int64_t stall_start = 0;
+  std::int64_t last_check = 0;
+  std::uint64_t blockers = 0;  // bit i: slot i held the writer back
+  for (;;) {
+    bool blocked = false;
+    for (std::uint32_t i = 0; i < slots; ++i) {
+      ReaderSlot& slot = map_.slots[i];
+      // Seq_cst: the other half of the Dekker pair with reader registration.
+      if (slot.state.load(std::memory_order_seq_cst) != static_cast<std::uint32_t>(SlotState::Active) ||
+          slot.kind != ReaderKind::Lossless) {
+        continue;
+      }
+      // Seq_cst (not just acquire, which pairs with the reader's release store of
+      // progress): part of the Dekker pair with a registering reader's position.
+      if (slot.position.load(std::memory_order_seq_cst) < horizon) {
+        blocked = true;
+        blockers |= std::uint64_t{1} << i;
+      }
+    }
+    if (!blocked) break;
+
+    // Backpressure: wait, count it, and evict readers that died or went silent.
+    const std::int64_t now = monotonic_ns();
+    if (stall_start == 0) stall_start = now;
+    if (now - last_check >= 1'000'000) {  // at most every millisecond: kill(2) is a system call
+      last_check = now;
+      for (std::uint32_t i = 0; i < slots; ++i) {
+        ReaderSlot& slot = map_.slots[i];
+        if (slot.state.load(std::memory_order_acquire) != static_cast<std::uint32_t>(SlotState::Active) ||
+            slot.kind != ReaderKind::Lossless || slot.position.load(std::memory_order_acquire) >= horizon) {
+          continue;
+        }
+        const bool silent = now - slot.heartbeat_ns.load(std::memory_order_relaxed) > header_->reader_timeout_ns;
+        if (silent || !process_alive(slot.pid)) {
+          auto expected = static_cast<std::uint32_t>(SlotState::Active);
+          slot.evicted_at_position.store(slot.position.load(std::memory_order_relaxed), std::memory_order_relaxed);
+          // Release: the reader that acquires Evicted sees evicted_at_position.
+          if (slot.state.compare_exchange_strong(expected, static_cast<std::uint32_t>(SlotState::Evicted),
+                                                 std::memory_order_acq_rel)) {
+            header_->evictions.fetch_add(1, std::memory_order_relaxed);
+          }
+        }
+      }
+    }
+    cpu_relax();
+  }
+  if (stall_start != 0) {
+    const std::int64_t stalled = monotonic_ns() - stall_start;
+    // Relaxed: statistics for tools; only this writer writes them.
+    header_->stall_ns.fetch_add(static_cast<std::uint64_t>(stalled), std::memory_order_relaxed);
+    header_->stall_count.fetch_add(1, std::memory_order_relaxed);
+    for (std::uint32_t i = 0; i < slots; ++i) {
+      if ((blockers >> i) & 1) map_.slots[i].stall_caused_ns.fetch_add(stalled, std::memory_order_relaxed);
+    }
+  }
+}
+
+}  // namespace ringside::shm
