@@ -157,13 +157,16 @@ void RingReader::release_slot() noexcept {
 }
 
 std::uint64_t RingReader::newest_frame_position() const noexcept {
-  for (;;) {
+  // A live writer settles this in a retry or two; the bound stops a corrupt
+  // header (last >= end forever) from hanging the reader.
+  for (int attempt = 0; attempt < 1000; ++attempt) {
     // Acquire pairs with commit's release: last_frame_position of this or a later commit is visible.
     const std::uint64_t end = header_->write_position.load(std::memory_order_acquire);
     const std::uint64_t last = header_->last_frame_position.load(std::memory_order_relaxed);
     if (end == 0) return 0;
     if (last < end) return last;  // otherwise a later commit slipped in between; read again
   }
+  return header_->write_position.load(std::memory_order_acquire);
 }
 
 std::uint64_t RingReader::oldest_frame_position() const noexcept {
@@ -269,10 +272,14 @@ ReadResult RingReader::idle() noexcept {
   // Acquire: a reader that sees Closed has seen every commit before it; the
   // ring is drained (we are idle), so nothing is lost by reporting it now.
   const auto state = static_cast<WriterState>(header_->writer_state.load(std::memory_order_acquire));
-  if (state == WriterState::Superseded) return {ReadStatus::NewGeneration, nullptr, 0};
   struct stat st {};
-  if (::stat(map_.path.c_str(), &st) == 0 && (st.st_ino != map_.inode || st.st_dev != map_.device)) {
-    return {ReadStatus::NewGeneration, nullptr, 0};
+  const bool named = ::stat(map_.path.c_str(), &st) == 0;
+  if (named && (st.st_ino != map_.inode || st.st_dev != map_.device)) return {ReadStatus::NewGeneration, nullptr, 0};
+  if (state == WriterState::Superseded) {
+    // create_ring marks the old generation Superseded before it renames the new file
+    // into place: while the name still points at this file, reattach() would map it
+    // again, so NewGeneration waits for the rename.
+    return {named ? ReadStatus::Empty : ReadStatus::NewGeneration, nullptr, 0};
   }
   if (state == WriterState::Closed) return {ReadStatus::WriterClosed, nullptr, 0};
   if (!process_alive(header_->writer_pid)) return {ReadStatus::WriterDead, nullptr, 0};

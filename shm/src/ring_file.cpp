@@ -109,7 +109,10 @@ std::uint64_t previous_generation(const fs::path& path, std::uint32_t& live_writ
   if (fd.fd < 0) return 0;
   struct stat st {};
   if (::fstat(fd.fd, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < kHeaderPage) return 0;
-  void* p = ::mmap(nullptr, kHeaderPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd.fd, 0);
+  // A whole page of the backing: munmap of a hugetlbfs mapping fails (EINVAL) unless
+  // its length is a multiple of the huge page size, and the mapping would leak.
+  const std::size_t length = std::max<std::size_t>(kHeaderPage, static_cast<std::size_t>(st.st_blksize));
+  void* p = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd.fd, 0);
   if (p == MAP_FAILED) return 0;
   auto* h = static_cast<RingHeader*>(p);
   std::uint64_t generation = 0;
@@ -124,7 +127,7 @@ std::uint64_t previous_generation(const fs::path& path, std::uint32_t& live_writ
       h->writer_state.store(static_cast<std::uint32_t>(WriterState::Superseded), std::memory_order_release);
     }
   }
-  ::munmap(p, kHeaderPage);
+  ::munmap(p, length);
   return generation;
 }
 
@@ -215,7 +218,9 @@ void check_ring_header(const RingHeader& h, std::uint64_t file_size, const fs::p
       h.reader_table_offset + h.reader_slots * sizeof(ReaderSlot) > h.data_offset) {
     fail("reader table does not fit before the data region");
   }
-  if (h.metadata_offset < sizeof(RingHeader) || h.metadata_offset + h.metadata_size > h.reader_table_offset) {
+  // Written so that no sum can wrap around: the numbers come from the file.
+  if (h.metadata_offset < sizeof(RingHeader) || h.metadata_offset > h.reader_table_offset ||
+      h.metadata_size > h.reader_table_offset - h.metadata_offset) {
     fail("metadata block does not fit in the header region");
   }
   if (h.file_size != h.data_offset + h.capacity) fail("header sizes are inconsistent");
@@ -224,6 +229,11 @@ void check_ring_header(const RingHeader& h, std::uint64_t file_size, const fs::p
   }
   if (h.max_frame_length < sizeof(FrameHeader) || h.max_frame_length > h.capacity / 2) {
     fail("max frame length " + std::to_string(h.max_frame_length) + " does not fit the capacity");
+  }
+  // A longer frame would overflow a lossy reader's copy buffer (FrameBuffer).
+  if (h.max_frame_length > kMaxFrameLength) {
+    fail("max frame length " + std::to_string(h.max_frame_length) + ", this build's largest frame is " +
+         std::to_string(kMaxFrameLength));
   }
 }
 
@@ -302,7 +312,7 @@ RingMap create_ring(std::string_view name, const CreateOptions& options) {
 
   report.backing = use_huge ? Backing::Hugetlbfs : Backing::SharedMemory;
   report.page_size = layout.page_size;
-  report.file = file;
+  report.file = use_huge ? file : path;  // a /dev/shm file is renamed to `path` below
   if (!use_huge) {
     // Transparent hugepages for shmem are only a request: the kernel setting decides.
     ::madvise(m.data_region.data(), layout.capacity, MADV_HUGEPAGE);
@@ -396,10 +406,13 @@ RingMap open_ring(std::string_view name, bool register_slots, std::chrono::milli
   Fd fd;
   bool writable = register_slots;
   for (;;) {
-    fd.fd = register_slots ? ::open(path.c_str(), O_RDWR | O_CLOEXEC) : -1;
+    writable = register_slots;  // again on every attempt: an earlier one may have failed with ENOENT
+    // O_NONBLOCK: a FIFO or device under the ring's name must not block the open;
+    // the regular-file check below refuses it.
+    fd.fd = register_slots ? ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK) : -1;
     if (fd.fd < 0) {
       // A reader without write permission (group 0640) reads unregistered.
-      fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
       writable = false;
     }
     if (fd.fd >= 0) break;
@@ -414,6 +427,7 @@ RingMap open_ring(std::string_view name, bool register_slots, std::chrono::milli
   }
   struct stat st {};
   if (::fstat(fd.fd, &st) != 0) throw RingError(path.string() + ": cannot stat: " + errno_text(errno));
+  if (!S_ISREG(st.st_mode)) throw RingError(path.string() + ": not a ring (not a regular file)");
   const auto file_size = static_cast<std::uint64_t>(st.st_size);
 
   // Read the header through a copy before trusting any of its numbers.
@@ -421,9 +435,9 @@ RingMap open_ring(std::string_view name, bool register_slots, std::chrono::milli
   if (file_size < sizeof(RingHeader)) {
     throw RingError(path.string() + ": truncated: " + std::to_string(file_size) + " bytes, smaller than a ring header");
   }
-  {
-    Mapping first(map(fd.fd, 0, kHeaderPage, PROT_READ, 0, path), kHeaderPage);
-    std::memcpy(static_cast<void*>(&copy), first.data(), sizeof copy);
+  // pread, not a 4 KiB mapping: on hugetlbfs that mapping could not be unmapped (EINVAL) and would leak.
+  if (::pread(fd.fd, static_cast<void*>(&copy), sizeof copy, 0) != static_cast<ssize_t>(sizeof copy)) {
+    throw RingError(path.string() + ": cannot read the ring header: " + errno_text(errno));
   }
   check_ring_header(copy, file_size, path);
 

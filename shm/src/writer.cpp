@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <thread>
 #include <utility>
 
 #include "pause.hpp"
@@ -187,7 +188,13 @@ void RingWriter::wait_for_lossless_readers(std::uint64_t horizon) noexcept {
         }
       }
     }
-    cpu_relax();
+    // Spin briefly, then yield: a long stall should not starve the very reader
+    // it waits for when processes outnumber cores.
+    if (stall_start != 0 && now - stall_start > 1'000'000) {
+      std::this_thread::yield();
+    } else {
+      cpu_relax();
+    }
   }
   if (stall_start != 0) {
     const std::int64_t stalled = monotonic_ns() - stall_start;

@@ -1,0 +1,26 @@
+# RINGSIDE_SANITIZE: build every target with a sanitizer (scripts/test builds the
+# shm tests this way in build-asan and build-tsan).
+#   address  AddressSanitizer + UndefinedBehaviorSanitizer; any UB report is fatal
+#   thread   ThreadSanitizer
+# Applied to all targets of the build directory, so libraries and tests agree.
+set(RINGSIDE_SANITIZE "" CACHE STRING "Sanitizer build: empty, address (ASan+UBSan) or thread (TSan)")
+set_property(CACHE RINGSIDE_SANITIZE PROPERTY STRINGS "" address thread)
+
+if(RINGSIDE_SANITIZE STREQUAL "address")
+  set(_ringside_sanitize_flags -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+elseif(RINGSIDE_SANITIZE STREQUAL "thread")
+  set(_ringside_sanitize_flags -fsanitize=thread -fno-omit-frame-pointer)
+  # GCC warns (-Wtsan) that TSan does not model std::atomic_thread_fence. The
+  # shm seqlock relies on fences; the reads they order are the lossy reader's
+  # speculative copy, which is hidden from TSan (no_sanitize("thread")), and
+  # every other cross-thread access in shm is an atomic or ordered by one.
+  list(APPEND _ringside_sanitize_flags -Wno-tsan)
+elseif(NOT RINGSIDE_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "RINGSIDE_SANITIZE must be empty, address or thread, not '${RINGSIDE_SANITIZE}'")
+endif()
+
+if(_ringside_sanitize_flags)
+  add_compile_options(${_ringside_sanitize_flags})
+  add_link_options(${_ringside_sanitize_flags})
+  message(STATUS "ringside: building with ${_ringside_sanitize_flags}")
+endif()

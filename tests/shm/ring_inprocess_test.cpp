@@ -1,0 +1,296 @@
+// Writer and readers in this process: the API's contract frame by frame, and a
+// writer thread with reader threads (the concurrency ThreadSanitizer can see;
+// across processes it sees nothing).
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "process.hpp"
+#include "ringside/shm/reader.hpp"
+#include "ringside/shm/writer.hpp"
+#include "test_frames.hpp"
+
+namespace ringside::shm::test {
+namespace {
+
+CreateOptions ring_of(std::uint64_t capacity) {
+  CreateOptions o;
+  o.capacity = capacity;
+  o.backing = BackingChoice::SharedMemory;
+  return o;
+}
+
+ReaderOptions reader(ReaderKind kind, StartAt start = StartAt::Oldest) {
+  ReaderOptions o;
+  o.kind = kind;
+  o.start = start;
+  return o;
+}
+
+void write_frames(RingWriter& w, std::uint64_t n, FrameMix mix = FrameMix::Small) {
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::uint64_t seq = w.next_sequence();
+    void* at = w.claim(frame_length(mix, seq));
+    ASSERT_NE(at, nullptr);
+    fill_frame(at, frame_length(mix, seq), seq);
+    w.commit();
+  }
+}
+
+// The sequence of the frame read() returns, 0 if it returns something else.
+std::uint64_t next_seq(RingReader& r) {
+  const ReadResult got = r.read();
+  return got.status == ReadStatus::Frame ? got.frame->sequence : 0;
+}
+
+using Writer = RingTest;
+
+TEST_F(Writer, ClaimRefusesLengthsItCannotHold) {
+  RingWriter w = RingWriter::create("events", ring_of(16 << 10));
+  EXPECT_EQ(w.max_frame_length(), kMaxFrameLength);
+  EXPECT_EQ(w.claim(0), nullptr);
+  EXPECT_EQ(w.claim(4), nullptr);
+  EXPECT_EQ(w.claim(68), nullptr);  // not a multiple of 8
+  EXPECT_EQ(w.claim(w.max_frame_length() + 8), nullptr);
+  EXPECT_EQ(w.position(), 0u);
+  EXPECT_NE(w.claim(w.max_frame_length()), nullptr);
+}
+
+TEST_F(Writer, NothingIsVisibleBeforeCommitAndABatchGetsConsecutiveSequences) {
+  RingWriter w = RingWriter::create("events", ring_of(1 << 20));
+  RingReader r = RingReader::attach("events", reader(ReaderKind::Lossless));
+  const std::uint64_t base = w.next_sequence();
+  EXPECT_EQ(base, 1u);
+  for (std::uint64_t k = 0; k < 10; ++k) {
+    const std::uint32_t length = frame_length(FrameMix::Mixed, base + k);
+    fill_frame(w.claim(length), length, base + k);
+  }
+  EXPECT_EQ(r.read().status, ReadStatus::Empty);
+  w.commit();
+  EXPECT_EQ(w.next_sequence(), 11u);
+  EXPECT_EQ(w.ring().header->next_sequence.load(), 11u);
+  for (std::uint64_t seq = 1; seq <= 10; ++seq) {
+    const ReadResult got = r.read();
+    ASSERT_EQ(got.status, ReadStatus::Frame);
+    EXPECT_EQ(got.frame->sequence, seq);
+    EXPECT_EQ(got.missed, 0u);
+    EXPECT_EQ(check_frame(*got.frame, FrameMix::Mixed), "");
+  }
+  EXPECT_EQ(r.read().status, ReadStatus::Empty);
+}
+
+TEST_F(Writer, AFrameCommittedWithAnotherLengthThanClaimedIsSkippedNotMisread) {
+  RingWriter w = RingWriter::create("events", ring_of(16 << 10));
+  RingReader r = RingReader::attach("events", reader(ReaderKind::Lossy));
+  auto& bad = w.claim<OrderPlaced>();
+  fill_frame(&bad, kSmallFrame, 1);
+  bad.header.length = 128;  // claimed 64
+  w.commit();
+  EXPECT_EQ(w.next_sequence(), 1u) << "the bad frame took no sequence";
+  EXPECT_EQ(r.read().status, ReadStatus::Empty) << "it was published as padding";
+  write_frames(w, 1);
+  const ReadResult got = r.read();
+  ASSERT_EQ(got.status, ReadStatus::Frame);
+  EXPECT_EQ(got.frame->sequence, 1u);
+  EXPECT_EQ(check_frame(*got.frame, FrameMix::Small), "");
+}
+
+TEST_F(Writer, PublishCopiesAFinishedFrame) {
+  RingWriter w = RingWriter::create("events", ring_of(16 << 10));
+  RingReader r = RingReader::attach("events", reader(ReaderKind::Lossy));
+  OrderPlaced e{};
+  fill_frame(&e, kSmallFrame, 1);
+  ASSERT_TRUE(w.publish(e.header));
+  e.header.length = 12;
+  EXPECT_FALSE(w.publish(e.header));
+  const ReadResult got = r.read();
+  ASSERT_EQ(got.status, ReadStatus::Frame);
+  EXPECT_EQ(check_frame(*got.frame, FrameMix::Small), "");
+}
+
+using Reader = RingTest;
+
+TEST_F(Reader, StartsAtOldestNewestOrNext) {
+  RingWriter w = RingWriter::create("events", ring_of(1 << 20));
+  write_frames(w, 10);
+  RingReader oldest = RingReader::attach("events", reader(ReaderKind::Lossy, StartAt::Oldest));
+  RingReader newest = RingReader::attach("events", reader(ReaderKind::Lossless, StartAt::Newest));
+  RingReader next = RingReader::attach("events", reader(ReaderKind::Lossy, StartAt::Next));
+  EXPECT_EQ(next_seq(oldest), 1u);
+  EXPECT_EQ(next_seq(newest), 10u);
+  EXPECT_EQ(next.read().status, ReadStatus::Empty);
+  write_frames(w, 1);
+  EXPECT_EQ(next_seq(next), 11u);
+  EXPECT_EQ(next_seq(newest), 11u);
+}
+
+TEST_F(Reader, LappedLossyReaderCountsExactlyWhatItMissed) {
+  RingWriter w = RingWriter::create("events", ring_of(16 << 10));
+  for (const StartAt resume : {StartAt::Newest, StartAt::Oldest}) {
+    ReaderOptions o = reader(ReaderKind::Lossy);
+    o.start = StartAt::Next;
+    o.resume_after_lap = resume;
+    RingReader r = RingReader::attach("events", o);
+    // The first frame is read before the writer laps the reader: missed counts
+    // start from the first frame a reader has seen.
+    const std::uint64_t first = w.next_sequence();
+    write_frames(w, 1);
+    ASSERT_EQ(next_seq(r), first);
+    std::uint64_t received = 1, missed = 0, last = first;
+    for (int round = 0; round < 50; ++round) {
+      // Write more than the ring holds (16 KiB: about 200 frames), then read a few.
+      // Resuming at the newest frame leaves one to read; at the oldest, many.
+      write_frames(w, 300 + static_cast<std::uint64_t>(round) * 7, FrameMix::Mixed);
+      for (int i = 0; i < 5; ++i) {
+        const ReadResult got = r.read();
+        if (i > 0 && got.status == ReadStatus::Empty) break;
+        ASSERT_EQ(got.status, ReadStatus::Frame);
+        ASSERT_GT(got.frame->sequence, last);
+        EXPECT_EQ(got.missed, got.frame->sequence - last - 1);
+        EXPECT_EQ(check_frame(*got.frame, FrameMix::Mixed), "");
+        last = got.frame->sequence;
+        ++received;
+        missed += got.missed;
+      }
+    }
+    for (ReadResult got = r.read(); got.status == ReadStatus::Frame; got = r.read()) {
+      ASSERT_GT(got.frame->sequence, last);
+      last = got.frame->sequence;
+      ++received;
+      missed += got.missed;
+    }
+    EXPECT_EQ(last, w.next_sequence() - 1);
+    EXPECT_EQ(received + missed, w.next_sequence() - first);
+    EXPECT_EQ(r.missed_total(), missed);
+    EXPECT_GT(missed, 0u);
+  }
+}
+
+TEST_F(Reader, LosslessReaderTableHoldsSixtyFourThenRefusesWithAMessage) {
+  RingWriter w = RingWriter::create("events", ring_of(16 << 10));
+  std::vector<RingReader> readers;
+  for (std::uint32_t i = 0; i < kReaderSlots; ++i) {
+    readers.push_back(RingReader::attach("events", reader(ReaderKind::Lossless)));
+  }
+  try {
+    RingReader extra = RingReader::attach("events", reader(ReaderKind::Lossless));
+    ADD_FAILURE() << "a 65th lossless reader registered";
+  } catch (const RingError& e) {
+    EXPECT_EQ(std::string(e.what()), ring_path("events").string() + ": reader table full (64 readers)");
+  }
+  RingReader lossy = RingReader::attach("events", reader(ReaderKind::Lossy));
+  EXPECT_FALSE(lossy.registered()) << "a lossy reader reads unregistered when the table is full";
+  readers.pop_back();
+  RingReader again = RingReader::attach("events", reader(ReaderKind::Lossless));
+  EXPECT_TRUE(again.registered()) << "a detached reader's slot is free again";
+}
+
+TEST_F(Reader, SeesWriterClosedThenTheNextGeneration) {
+  const std::byte metadata[3] = {std::byte{7}, std::byte{8}, std::byte{9}};
+  CreateOptions o = ring_of(16 << 10);
+  o.metadata = metadata;
+  std::optional<RingWriter> w(RingWriter::create("events", o));
+  EXPECT_EQ(w->generation(), 1u);
+  ReaderOptions ro = reader(ReaderKind::Lossless);
+  ro.liveness_check = std::chrono::milliseconds(0);
+  RingReader r = RingReader::attach("events", ro);
+  ASSERT_EQ(r.metadata().size(), 3u);
+  EXPECT_EQ(r.metadata()[2], std::byte{9});
+  write_frames(*w, 3);
+  w.reset();  // a clean stop: Closed
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) EXPECT_EQ(next_seq(r), seq);
+  EXPECT_EQ(r.read().status, ReadStatus::WriterClosed);
+  EXPECT_EQ(r.writer_status().state, WriterState::Closed);
+
+  w.emplace(RingWriter::create("events", o));
+  EXPECT_EQ(w->generation(), 2u);
+  write_frames(*w, 2);
+  EXPECT_EQ(r.read().status, ReadStatus::NewGeneration);
+  r.reattach();
+  EXPECT_EQ(r.generation(), 2u);
+  EXPECT_EQ(next_seq(r), 1u);
+  EXPECT_EQ(next_seq(r), 2u);
+  EXPECT_EQ(r.read().status, ReadStatus::Empty);
+}
+
+// One writer thread, a lossless and a lossy reader thread, in this process.
+TEST_F(Reader, WriterAndReaderThreads) {
+  const std::uint64_t count = kSanitizer.empty() ? 2'000'000 : 200'000;
+  RingWriter w = RingWriter::create("events", ring_of(64 << 10));
+  RingReader lossless = RingReader::attach("events", reader(ReaderKind::Lossless));
+  RingReader lossy = RingReader::attach("events", reader(ReaderKind::Lossy));
+  std::atomic<bool> failed{false};
+  std::atomic<int> primed{0};  // readers that have read frame 1
+  struct Result {
+    std::uint64_t received = 0, missed = 0, last = 0, torn = 0, disorder = 0;
+    ReadStatus status = ReadStatus::Empty;
+    std::string problem;
+  };
+  const auto read_all = [&](RingReader& r, Result& out) {
+    const auto deadline = std::chrono::steady_clock::now() + scaled(std::chrono::seconds(60));
+    for (;;) {
+      const ReadResult got = r.read();
+      if (got.status == ReadStatus::Frame) {
+        if (const std::string problem = check_frame(*got.frame, FrameMix::Mixed); !problem.empty()) {
+          if (out.torn++ == 0) out.problem = problem;
+        }
+        if (got.frame->sequence <= out.last || got.missed != got.frame->sequence - out.last - 1) ++out.disorder;
+        out.last = got.frame->sequence;
+        if (out.received++ == 0) primed.fetch_add(1);
+        out.missed += got.missed;
+      } else if (got.status == ReadStatus::Empty) {
+        if (std::chrono::steady_clock::now() > deadline || failed) {
+          failed = true;
+          return;
+        }
+        std::this_thread::yield();
+      } else {
+        out.status = got.status;
+        return;
+      }
+    }
+  };
+  Result a, b;
+  std::thread t1([&] { read_all(lossless, a); });
+  std::thread t2([&] { read_all(lossy, b); });
+  // Both readers read frame 1 before the writer can lap the lossy one, so its
+  // missed count covers the whole stream.
+  write_frames(w, 1, FrameMix::Mixed);
+  std::uint64_t written = 1;
+  const auto primed_by = std::chrono::steady_clock::now() + scaled(std::chrono::seconds(10));
+  while (primed.load() < 2 && std::chrono::steady_clock::now() < primed_by) std::this_thread::yield();
+  while (written < count && !failed) {
+    const auto n = std::min<std::uint64_t>(1 + written % 7, count - written);
+    const std::uint64_t base = w.next_sequence();
+    for (std::uint64_t k = 0; k < n; ++k) {
+      const std::uint32_t length = frame_length(FrameMix::Mixed, base + k);
+      fill_frame(w.claim(length), length, base + k);
+    }
+    w.commit();
+    written += n;
+  }
+  {
+    RingWriter closing = std::move(w);  // ~RingWriter: Closed
+  }
+  t1.join();
+  t2.join();
+  ASSERT_FALSE(failed) << "a reader timed out";
+  EXPECT_EQ(a.status, ReadStatus::WriterClosed);
+  EXPECT_EQ(a.received, count);
+  EXPECT_EQ(a.missed, 0u);
+  EXPECT_EQ(a.torn, 0u) << a.problem;
+  EXPECT_EQ(a.disorder, 0u);
+  EXPECT_EQ(b.status, ReadStatus::WriterClosed);
+  EXPECT_EQ(b.received + b.missed, count);
+  EXPECT_EQ(b.last, count);
+  EXPECT_EQ(b.torn, 0u) << b.problem;
+  EXPECT_EQ(b.disorder, 0u);
+}
+
+}  // namespace
+}  // namespace ringside::shm::test
