@@ -4,7 +4,12 @@
 #include <cstring>
 #include <string_view>
 
+#include "c2c.hpp"
 #include "encoders_bench.hpp"
+#include "publish_bench.hpp"
+#include "ring_oneway.hpp"
+#include "ring_pingpong.hpp"
+#include "ring_throughput.hpp"
 
 namespace {
 
@@ -17,6 +22,16 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"encoders", "ns per event of the JSON and FlatBuffers encoders, per type and over the realistic mix",
      ringside::bench::run_encoders},
+    {"c2c", "core-to-core cache-line handoff, RTT/2 of a ping-pong between two pinned cores: the floor",
+     ringside::bench::run_c2c},
+    {"ring-oneway", "open-loop one-way latency writer -> reader(s) across processes, vs the c2c floor",
+     ringside::bench::run_ring_oneway},
+    {"ring-pingpong", "round trip across two processes: ringside rings vs boost spsc_queue, pipe, Unix socket",
+     ringside::bench::run_ring_pingpong},
+    {"ring-throughput", "frames/s across two processes: ringside ring vs boost spsc_queue, pipe, Unix socket",
+     ringside::bench::run_ring_throughput},
+    {"publish", "writer claim+fill+commit cost (rdtsc) with 0, 1 and 4 polling lossy readers",
+     ringside::bench::run_publish},
 };
 
 void usage(std::FILE* out) {
@@ -24,7 +39,7 @@ void usage(std::FILE* out) {
              "usage: ringside-bench SUBCOMMAND [options]\n\n"
              "Each subcommand prints its results and ends with one line of JSON holding the key figures.\n\n"
              "subcommands:\n");
-  for (const Subcommand& s : kSubcommands) fmt::print(out, "  {:<10} {}\n", s.name, s.help);
+  for (const Subcommand& s : kSubcommands) fmt::print(out, "  {:<16} {}\n", s.name, s.help);
   fmt::print(out, "\n`ringside-bench SUBCOMMAND --help` lists a subcommand's options.\n");
 }
 

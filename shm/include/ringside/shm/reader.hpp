@@ -51,7 +51,7 @@ struct ReaderOptions {
   std::chrono::milliseconds wait_for_ring{0};  // 0: fail at once if the ring does not exist
   std::string name;                            // shown by `ringside inspect`
   bool register_lossy = true;                  // lossy readers appear in the reader table when permitted
-  std::chrono::milliseconds liveness_check{100};  // how often an idle reader checks on the writer
+  std::chrono::milliseconds liveness_check{100};  // how often an idle reader checks on the writer (0: every empty read)
 };
 
 struct WriterStatus {
@@ -81,7 +81,7 @@ class RingReader {
   void reattach(std::chrono::milliseconds wait = std::chrono::milliseconds{0});
 
   // Tells the writer this (lossless) reader is alive while it is busy elsewhere;
-  // read() does it on its own every few frames and whenever the ring is empty.
+  // read() does it on its own every 256 frames and every 256 empty polls.
   void heartbeat() noexcept;
 
   WriterStatus writer_status() const noexcept;
@@ -122,6 +122,7 @@ class RingReader {
   std::uint64_t missed_total_ = 0;
   std::uint64_t behind_frames_ = 0;
   std::uint32_t since_heartbeat_ = 0;
+  std::uint32_t idle_polls_ = 0;
   bool lapped_ = false;
   std::int64_t next_liveness_check_ = 0;
   FrameBuffer copy_;                   // a lossy reader's validated copy of the current frame

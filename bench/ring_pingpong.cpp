@@ -1,0 +1,319 @@
+// ringside-bench ring-pingpong: round-trip time between two processes, ringside
+// against boost::lockfree::spsc_queue, a pipe and a Unix socket.
+//
+// Processes: A pinned to the first CPU, B to the second, forked once; they run
+// every transport in turn (a phase barrier between transports), so all are
+// measured in the same run across the same two pinned processes. ringside and
+// boost alternate --rounds times (3), iterations/rounds round trips each, their
+// samples pooled, so a slow spell of the machine does not favour either.
+// Each round trip: A sends a 64-byte frame, B receives it and sends it back, A
+// receives the echo. A stamps every round trip with rdtsc before sending and
+// after receiving.
+//   - ringside: two rings, "ping" (A writes, B reads) and "pong" (B writes, A
+//     reads); claim + fill + commit to send, a busy read() loop to receive
+//     (lossy readers by default, as the engine's consumers). B echoes by copying
+//     the frame it read into a frame claimed on pong.
+//   - boost: two spsc_queue<Frame64, capacity<65536>> in MAP_SHARED memory; push
+//     and a busy pop loop.
+//   - pipe, socket: blocking write(2) and read(2) of 64 bytes.
+// Warm-up: the first 10 % of each round's round trips (at most 10k) are not
+// recorded. Each transport stops after --max-seconds whatever the iteration count.
+// Target (issue): ringside's median RTT <= 0.8x boost's.
+#include "ring_pingpong.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <array>
+#include <cmath>
+#include <cstring>
+
+#include "affinity.hpp"
+#include "histogram.hpp"
+#include "json_line.hpp"
+#include "processes.hpp"
+#include "ring_frames.hpp"
+#include "ringside/shm/reader.hpp"
+#include "ringside/shm/writer.hpp"
+#include "transports.hpp"
+#include "tsc_clock.hpp"
+
+namespace ringside::bench {
+namespace {
+
+constexpr double kTargetRttVsBoost = 0.8;
+
+enum Transport { kRing = 0, kBoost, kPipe, kSocket, kTransports };
+constexpr int kMaxRounds = 16;
+constexpr std::array<const char*, kTransports> kNames = {"ringside", "boost_spsc", "pipe", "unix_socket"};
+
+struct PingShared {
+  std::atomic<int> abort{0};
+  PhaseBarrier barrier;
+  std::atomic<int> stop[kMaxRounds][kTransports] = {};  // A is done with a round of a transport: B stops echoing
+  Histogram rtt[kTransports];               // ticks
+  std::int64_t errors[kTransports] = {};    // echoes that did not match
+  char backing[512] = {};
+  SpscQueue a_to_b;
+  SpscQueue b_to_a;
+};
+
+struct Options {
+  std::int64_t iterations = 200'000;
+  int rounds = 3;
+  std::vector<int> cpus{0, 1};
+  double max_seconds = 4.0;
+  std::string kind = "lossy";
+  std::uint64_t capacity_kib = 4096;
+};
+
+shm::ReaderOptions reader_options(const Options& o, const char* name) {
+  shm::ReaderOptions ro;
+  ro.kind = o.kind == "lossless" ? shm::ReaderKind::Lossless : shm::ReaderKind::Lossy;
+  ro.start = shm::StartAt::Next;
+  ro.wait_for_ring = std::chrono::milliseconds(20'000);
+  ro.name = name;
+  return ro;
+}
+
+// Reads until a frame arrives; nullptr if the ring ends or `stop` is raised.
+const FrameHeader* read_frame(shm::RingReader& r, const std::atomic<int>* stop, const std::atomic<int>& abort) {
+  for (std::uint32_t spins = 0;; ++spins) {
+    const shm::ReadResult got = r.read();
+    if (got.status == shm::ReadStatus::Frame) return got.frame;
+    if (got.status != shm::ReadStatus::Empty) return nullptr;
+    if ((spins & 4095) == 4095 &&
+        ((stop != nullptr && stop->load(std::memory_order_acquire) != 0) || abort.load(std::memory_order_relaxed) != 0)) {
+      return nullptr;
+    }
+  }
+}
+
+int process_a(PingShared& sh, Channels& ch, const TscClock& clock, const Options& o) {
+  ch.close_for_a();
+  prefault(&sh, sizeof sh);
+  const auto per_round = static_cast<std::uint64_t>((o.iterations + o.rounds - 1) / o.rounds);
+  const std::uint64_t warm = std::min<std::uint64_t>(per_round / 10, 10'000);
+  const std::uint64_t budget = clock.ns_to_ticks(o.max_seconds * 1e9 / o.rounds);
+  shm::CreateOptions create;
+  create.capacity = o.capacity_kib << 10;
+  create.lock_memory = true;
+
+  // A writes "ping" and reads "pong".
+  shm::RingWriter ping = shm::RingWriter::create("ping", create);
+  std::snprintf(sh.backing, sizeof sh.backing, "%s", shm::describe(ping.backing()).c_str());
+  shm::RingReader pong = shm::RingReader::attach("pong", reader_options(o, "bench-pingpong-a"));
+  int phase = 0;
+  std::uint64_t seq = 0;  // echoes carry it back: a mismatch is an error
+  for (int round = 0; round < o.rounds; ++round) {
+    // ringside
+    if (!sh.barrier.arrive_and_wait(phase++, sh.abort)) return 3;
+    {
+      Histogram& h = sh.rtt[kRing];
+      const std::uint64_t end = rdtsc() + budget;
+      for (std::uint64_t i = 0; i < per_round + warm; ++i, ++seq) {
+        const std::uint64_t t0 = rdtsc();
+        fill_frame(ping.claim(sizeof(Frame64)), sizeof(Frame64), seq, static_cast<std::int64_t>(seq));
+        ping.commit();
+        const FrameHeader* echo = read_frame(pong, nullptr, sh.abort);
+        const std::uint64_t t1 = rdtsc();
+        if (echo == nullptr) return 4;
+        if (echo->event_time_ns != static_cast<std::int64_t>(seq)) ++sh.errors[kRing];
+        if (i >= warm) h.record(static_cast<std::int64_t>(t1 - t0));
+        if (t1 > end) break;
+      }
+      sh.stop[round][kRing].store(1, std::memory_order_release);
+    }
+    // boost::lockfree::spsc_queue
+    if (!sh.barrier.arrive_and_wait(phase++, sh.abort)) return 3;
+    {
+      Histogram& h = sh.rtt[kBoost];
+      const std::uint64_t end = rdtsc() + budget;
+      Frame64 frame{};
+      Frame64 echo{};
+      for (std::uint64_t i = 0; i < per_round + warm; ++i, ++seq) {
+        const std::uint64_t t0 = rdtsc();
+        fill_frame(&frame, sizeof frame, seq, static_cast<std::int64_t>(seq));
+        while (!sh.a_to_b.push(frame)) {
+        }
+        for (std::uint32_t spins = 0; !sh.b_to_a.pop(echo);) {
+          if ((++spins & 4095) == 0 && sh.abort.load(std::memory_order_relaxed) != 0) return 4;
+        }
+        const std::uint64_t t1 = rdtsc();
+        if (echo.header.event_time_ns != static_cast<std::int64_t>(seq)) ++sh.errors[kBoost];
+        if (i >= warm) h.record(static_cast<std::int64_t>(t1 - t0));
+        if (t1 > end) break;
+      }
+      sh.stop[round][kBoost].store(1, std::memory_order_release);
+    }
+  }
+
+  // Pipe, then socket, once each. Closing A's write end ends B's echo loop.
+  const auto over_fds = [&](Transport t, int& out_fd, int in_fd) {
+    if (!sh.barrier.arrive_and_wait(phase++, sh.abort)) return false;
+    Histogram& h = sh.rtt[t];
+    const auto total = static_cast<std::uint64_t>(o.iterations);
+    const std::uint64_t syscall_warm = std::min<std::uint64_t>(total / 10, 10'000);
+    const std::uint64_t end = rdtsc() + clock.ns_to_ticks(o.max_seconds * 1e9);
+    Frame64 frame{};
+    Frame64 echo{};
+    for (std::uint64_t i = 0; i < total + syscall_warm; ++i) {
+      const std::uint64_t t0 = rdtsc();
+      fill_frame(&frame, sizeof frame, i, static_cast<std::int64_t>(i));
+      if (!write_all(out_fd, &frame, sizeof frame) || !read_all(in_fd, &echo, sizeof echo)) return false;
+      const std::uint64_t t1 = rdtsc();
+      if (echo.header.event_time_ns != static_cast<std::int64_t>(i)) ++sh.errors[t];
+      if (i >= syscall_warm) h.record(static_cast<std::int64_t>(t1 - t0));
+      if (t1 > end) break;
+    }
+    Channels::close_fd(out_fd);
+    return true;
+  };
+  if (!over_fds(kPipe, ch.a_to_b[1], ch.b_to_a[0])) return 5;
+  if (!over_fds(kSocket, ch.socket[0], ch.socket[0])) return 6;
+  return 0;
+}
+
+int process_b(PingShared& sh, Channels& ch, const Options& o) {
+  ch.close_for_b();
+  prefault(&sh, sizeof sh);
+  shm::CreateOptions create;
+  create.capacity = o.capacity_kib << 10;
+  create.lock_memory = true;
+  shm::RingWriter pong = shm::RingWriter::create("pong", create);
+  shm::RingReader ping = shm::RingReader::attach("ping", reader_options(o, "bench-pingpong-b"));
+  int phase = 0;
+  for (int round = 0; round < o.rounds; ++round) {
+    if (!sh.barrier.arrive_and_wait(phase++, sh.abort)) return 3;
+    for (;;) {
+      const FrameHeader* f = read_frame(ping, &sh.stop[round][kRing], sh.abort);
+      if (f == nullptr) break;
+      std::memcpy(pong.claim(f->length), f, f->length);
+      pong.commit();
+    }
+    if (!sh.barrier.arrive_and_wait(phase++, sh.abort)) return 3;
+    Frame64 frame{};
+    for (std::uint32_t spins = 0;;) {
+      if (sh.a_to_b.pop(frame)) {
+        while (!sh.b_to_a.push(frame)) {
+        }
+        continue;
+      }
+      if ((++spins & 4095) == 0 && (sh.stop[round][kBoost].load(std::memory_order_acquire) != 0 ||
+                                    sh.abort.load(std::memory_order_relaxed) != 0)) {
+        break;
+      }
+    }
+  }
+
+  const auto echo_fds = [&](int in_fd, int& out_fd) {
+    if (!sh.barrier.arrive_and_wait(phase++, sh.abort)) return false;
+    Frame64 f{};
+    while (read_all(in_fd, &f, sizeof f)) {
+      if (!write_all(out_fd, &f, sizeof f)) return false;
+    }
+    Channels::close_fd(out_fd);
+    return true;
+  };
+  if (!echo_fds(ch.a_to_b[0], ch.b_to_a[1])) return 5;
+  if (!echo_fds(ch.socket[1], ch.socket[1])) return 6;
+  return 0;
+}
+
+}  // namespace
+
+int run_ring_pingpong(int argc, char** argv) {
+  CLI::App app{"ringside-bench ring-pingpong: round-trip time of a 64-byte frame between two pinned processes over "
+               "ringside rings, boost::lockfree::spsc_queue in shared memory, a pipe and a Unix socket, in one run. "
+               "Ends with one line of JSON."};
+  app.name("ringside-bench ring-pingpong");
+  Options o;
+  app.add_option("--iterations", o.iterations, "round trips per transport (ringside and boost: over all rounds)")
+      ->check(CLI::Range(std::int64_t{100}, std::int64_t{100'000'000}))->capture_default_str();
+  app.add_option("--rounds", o.rounds, "ringside and boost alternate this many times, iterations/rounds round trips each")
+      ->check(CLI::Range(1, kMaxRounds))->capture_default_str();
+  app.add_option("--cpus", o.cpus, "A,B: the CPUs of the two processes")->delimiter(',')->expected(2)->capture_default_str();
+  app.add_option("--max-seconds", o.max_seconds, "stop a transport after this long (over all its rounds)")->check(CLI::Range(0.1, 600.0))->capture_default_str();
+  app.add_option("--reader-kind", o.kind, "ring readers: lossy or lossless")->check(CLI::IsMember({"lossy", "lossless"}))->capture_default_str();
+  app.add_option("--capacity-kib", o.capacity_kib, "data size of each ring in KiB")->check(CLI::Range(16, 1 << 20))->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (o.cpus.size() != 2 || o.cpus[0] == o.cpus[1]) {
+    return usage_error("ring-pingpong", "--cpus needs two different CPUs");
+  }
+  if (const std::string bad = check_cpus(o.cpus); !bad.empty()) {
+    return usage_error("ring-pingpong", bad);
+  }
+  spdlog::set_level(spdlog::level::warn);
+
+  const TscClock clock = TscClock::calibrate();
+  const ClockOverheads overheads = measure_clock_overheads(clock);
+  fmt::print("ring-pingpong: process A on CPU {}, B on CPU {}; {} round trips of a 64-byte frame per transport "
+             "(ringside and boost alternating in {} rounds; stops after {:.1f} s)\n",
+             o.cpus[0], o.cpus[1], o.iterations, o.rounds, o.max_seconds);
+  fmt::print("{}\n", describe(clock, overheads));
+
+  ScratchRingDir ring_dir;
+  Shared<PingShared> sh;
+  std::vector<std::string> failures;
+  bool interrupted = false;
+  {
+    Channels ch;
+    Children children;
+    children.spawn("process A", o.cpus[0], [&] { return process_a(*sh, ch, clock, o); });
+    children.spawn("process B", o.cpus[1], [&] { return process_b(*sh, ch, o); });
+    ch.close_all();
+    children.wait_all(std::chrono::milliseconds(static_cast<long>(o.max_seconds * 4 * 1000 + 60'000)), &sh->abort);
+    failures = children.failures();
+    interrupted = children.interrupted();
+  }
+  if (interrupted) failures.push_back("interrupted");
+
+  fmt::print("ring backing: {}\n", sh->backing[0] != '\0' ? sh->backing : "(not created)");
+  fmt::print("\nround-trip time, ns\n  {:<12} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>10}  {:>7}\n", "transport",
+             "samples", "p50", "p90", "p99", "p99.9", "p99.99", "max", "errors");
+  std::array<Percentiles, kTransports> p;
+  for (int t = 0; t < kTransports; ++t) {
+    p[static_cast<std::size_t>(t)] = percentiles_of(sh->rtt[t], clock.ticks_per_ns);
+    const Percentiles& q = p[static_cast<std::size_t>(t)];
+    fmt::print("  {:<12} {:>9} {:>8.0f} {:>8.0f} {:>8.0f} {:>8.0f} {:>9.0f} {:>10.0f}  {:>7}\n", kNames[static_cast<std::size_t>(t)],
+               q.count, q.p50, q.p90, q.p99, q.p999, q.p9999, q.max, sh->errors[t]);
+  }
+  for (const std::string& f : failures) fmt::print("FAILED: {}\n", f);
+
+  const Percentiles& ring = p[kRing];
+  const Percentiles& boost = p[kBoost];
+  const double p50_ratio = ring.p50 / boost.p50;
+  const double p99_ratio = ring.p99 / boost.p99;
+  const bool measured = ring.count > 0 && boost.count > 0;
+  const bool met = measured && p50_ratio <= kTargetRttVsBoost;
+  fmt::print("\nringside / boost: p50 {:.2f}, p99 {:.2f}; target: median RTT <= {:.1f}x boost's: {}\n", p50_ratio,
+             p99_ratio, kTargetRttVsBoost, !measured ? "not evaluated" : met ? "met" : "NOT met");
+
+  JsonObject json;
+  json.str("bench", "ring-pingpong").str("unit", "ns").str("clock", "tsc").num("tsc_mhz", clock.ticks_per_ns * 1e3, 3);
+  json.integer("cpu_a", o.cpus[0]).integer("cpu_b", o.cpus[1]).str("reader_kind", o.kind).integer("rounds", o.rounds);
+  for (int t = 0; t < kTransports; ++t) {
+    const Percentiles& q = p[static_cast<std::size_t>(t)];
+    JsonObject j;
+    j.integer("samples", q.count).num("p50", q.p50).num("p90", q.p90).num("p99", q.p99).num("p99_9", q.p999);
+    j.num("p99_99", q.p9999).num("max", q.max).num("mean", q.mean).integer("errors", sh->errors[t]);
+    json.object(kNames[static_cast<std::size_t>(t)], j);
+  }
+  json.num("ringside_vs_boost_p50", p50_ratio, 3).num("ringside_vs_boost_p99", p99_ratio, 3);
+  JsonObject targets;
+  targets.num("rtt_p50_max_vs_boost", kTargetRttVsBoost, 2);
+  if (measured) {
+    targets.boolean("met", met);
+  } else {
+    targets.raw("met", "null");
+  }
+  json.object("targets", targets);
+  JsonArray fails;
+  for (const std::string& f : failures) fails.raw(json_quote(f));
+  json.array("failures", fails);
+  fmt::print("{}\n", json.text());
+  return failures.empty() ? 0 : 1;
+}
+
+}  // namespace ringside::bench
