@@ -255,19 +255,10 @@ int run_ring_pingpong(int argc, char** argv) {
 
   ScratchRingDir ring_dir;
   Shared<PingShared> sh;
-  std::vector<std::string> failures;
-  bool interrupted = false;
-  {
-    Channels ch;
-    Children children;
-    children.spawn("process A", o.cpus[0], [&] { return process_a(*sh, ch, clock, o); });
-    children.spawn("process B", o.cpus[1], [&] { return process_b(*sh, ch, o); });
-    ch.close_all();
-    children.wait_all(std::chrono::milliseconds(static_cast<long>(o.max_seconds * 4 * 1000 + 60'000)), &sh->abort);
-    failures = children.failures();
-    interrupted = children.interrupted();
-  }
-  if (interrupted) failures.push_back("interrupted");
+  std::vector<std::string> failures = run_pair(
+      "process A", o.cpus[0], [&](Channels& ch) { return process_a(*sh, ch, clock, o); },
+      "process B", o.cpus[1], [&](Channels& ch) { return process_b(*sh, ch, o); },
+      std::chrono::milliseconds(static_cast<long>(o.max_seconds * 4 * 1000 + 60'000)), &sh->abort);
 
   fmt::print("ring backing: {}\n", sh->backing[0] != '\0' ? sh->backing : "(not created)");
   fmt::print("\nround-trip time, ns\n  {:<12} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>10}  {:>7}\n", "transport",

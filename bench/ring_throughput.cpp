@@ -293,19 +293,10 @@ int run_ring_throughput(int argc, char** argv) {
 
   ScratchRingDir ring_dir;
   Shared<ThroughputShared> sh;
-  std::vector<std::string> failures;
-  bool interrupted = false;
-  {
-    Channels ch;
-    Children children;
-    children.spawn("producer", o.cpus[0], [&] { return producer(*sh, ch, clock, o); });
-    children.spawn("consumer", o.cpus[1], [&] { return consumer(*sh, ch, o); });
-    ch.close_all();
-    children.wait_all(std::chrono::milliseconds(static_cast<long>(o.max_seconds * 5 * 1000 + 90'000)), &sh->abort);
-    failures = children.failures();
-    interrupted = children.interrupted();
-  }
-  if (interrupted) failures.push_back("interrupted");
+  std::vector<std::string> failures = run_pair(
+      "producer", o.cpus[0], [&](Channels& ch) { return producer(*sh, ch, clock, o); },
+      "consumer", o.cpus[1], [&](Channels& ch) { return consumer(*sh, ch, o); },
+      std::chrono::milliseconds(static_cast<long>(o.max_seconds * 5 * 1000 + 90'000)), &sh->abort);
 
   fmt::print("ring backing: {}; ring frames {} bytes\n", sh->backing[0] != '\0' ? sh->backing : "(not created)",
              o.frame_bytes);

@@ -19,6 +19,9 @@
 #include <cstddef>
 #include <stdexcept>
 #include <system_error>
+#include <vector>
+#include <string>
+#include <functional>
 
 #include "processes.hpp"
 #include "ring_frames.hpp"
@@ -99,5 +102,22 @@ struct PhaseBarrier {
     return spin_wait_at_least(arrived, 2 * (phase + 1), abort, std::chrono::steady_clock::now() + timeout);
   }
 };
+
+// Runs the two processes of a pairwise benchmark, A and B pinned to their CPUs,
+// over Channels made here (so both inherit them), and waits for both. Returns
+// one line per failure, "interrupted" on SIGINT or SIGTERM; empty when all went well.
+inline std::vector<std::string> run_pair(const std::string& role_a, int cpu_a, std::function<int(Channels&)> a,
+                                         const std::string& role_b, int cpu_b, std::function<int(Channels&)> b,
+                                         std::chrono::milliseconds timeout, std::atomic<int>* abort) {
+  Channels ch;
+  Children children;
+  children.spawn(role_a, cpu_a, [&] { return a(ch); });
+  children.spawn(role_b, cpu_b, [&] { return b(ch); });
+  ch.close_all();
+  children.wait_all(timeout, abort);
+  std::vector<std::string> failures = children.failures();
+  if (children.interrupted()) failures.push_back("interrupted");
+  return failures;
+}
 
 }  // namespace ringside::bench
