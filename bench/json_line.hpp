@@ -8,6 +8,7 @@
 #include <cmath>
 #include <concepts>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace ringside::bench {
@@ -51,6 +52,12 @@ class JsonObject {
   JsonObject& str(std::string_view key, std::string_view v) { return raw(key, json_quote(v)); }
   JsonObject& object(std::string_view key, const JsonObject& v) { return raw(key, v.text()); }
   JsonObject& array(std::string_view key, const JsonArray& v);
+  // An array of strings, e.g. a run's failures.
+  JsonObject& strings(std::string_view key, const std::vector<std::string>& v) {
+    std::string list;
+    for (const std::string& item : v) list += (list.empty() ? "" : ",") + json_quote(item);
+    return raw(key, "[" + list + "]");
+  }
   std::string text() const { return "{" + body_ + "}"; }
 
  private:

@@ -267,9 +267,7 @@ int run_publish(int argc, char** argv) {
     row.integer("samples", p.count).num("p50", p.p50).num("p90", p.p90).num("p99", p.p99).num("p99_9", p.p999);
     row.num("p99_99", p.p9999).num("max", p.max).num("mean", p.mean);
     row.integer("reader_frames", r.reader_frames).integer("reader_missed", r.reader_missed).boolean("p99_met", met);
-    JsonArray failures;
-    for (const std::string& f : r.failures) failures.raw(json_quote(f));
-    row.array("failures", failures);
+    row.strings("failures", r.failures);
     rows.object(row);
   }
   json.array("configs", rows);

@@ -528,9 +528,7 @@ int run_ring_oneway(int argc, char** argv) {
     row.num("mean", p.mean).num("p50_vs_c2c", p.p50 / floor, 2).num("p99_vs_c2c", p.p99 / floor, 2);
     row.num("send_lag_p50", r.send_lag.p50).num("send_lag_p99", r.send_lag.p99).num("send_lag_max", r.send_lag.max);
     row.boolean("fell_behind", r.fell_behind).str("file", r.file);
-    JsonArray failures;
-    for (const std::string& f : r.failures) failures.raw(json_quote(f));
-    row.array("failures", failures);
+    row.strings("failures", r.failures);
     rows.object(row);
   }
   json.array("configs", rows);

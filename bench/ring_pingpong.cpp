@@ -300,9 +300,7 @@ int run_ring_pingpong(int argc, char** argv) {
     targets.raw("met", "null");
   }
   json.object("targets", targets);
-  JsonArray fails;
-  for (const std::string& f : failures) fails.raw(json_quote(f));
-  json.array("failures", fails);
+  json.strings("failures", failures);
   fmt::print("{}\n", json.text());
   return failures.empty() ? 0 : 1;
 }

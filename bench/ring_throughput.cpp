@@ -386,9 +386,7 @@ int run_ring_throughput(int argc, char** argv) {
   }
   targets.boolean("frames_per_s_met", rate_met);
   json.object("targets", targets);
-  JsonArray fails;
-  for (const std::string& f : failures) fails.raw(json_quote(f));
-  json.array("failures", fails);
+  json.strings("failures", failures);
   fmt::print("{}\n", json.text());
   return failures.empty() ? 0 : 1;
 }

@@ -59,31 +59,9 @@ RingReader::RingReader(RingMap map, const ReaderOptions& options) : map_(std::mo
   start(options_.start);
 }
 
-RingReader::RingReader(RingReader&& other) noexcept
-    : map_(std::move(other.map_)),
-      options_(std::move(other.options_)),
-      header_(other.header_),
-      data_(other.data_),
-      slot_(std::exchange(other.slot_, nullptr)),
-      capacity_(other.capacity_),
-      mask_(other.mask_),
-      chunk_shift_(other.chunk_shift_),
-      max_frame_(other.max_frame_),
-      position_(other.position_),
-      available_(other.available_),
-      published_(other.published_),
-      expected_(other.expected_),
-      missed_total_(other.missed_total_),
-      behind_frames_(other.behind_frames_),
-      since_heartbeat_(other.since_heartbeat_),
-      idle_polls_(other.idle_polls_),
-      lapped_(other.lapped_),
-      next_liveness_check_(other.next_liveness_check_) {}
-
 RingReader& RingReader::operator=(RingReader&& other) noexcept {
   if (this != &other) {
-    release_slot();
-    this->~RingReader();
+    this->~RingReader();  // frees this reader's slot
     new (this) RingReader(std::move(other));
   }
   return *this;
@@ -157,7 +135,8 @@ void RingReader::register_slot() {
 }
 
 void RingReader::release_slot() noexcept {
-  if (slot_ == nullptr) return;
+  // A moved-from reader has no mapping (Mapping's move empties it): the slot is not its to free.
+  if (slot_ == nullptr || map_.reader_table.data() == nullptr) return;
   // Release: the writer stops gating on this slot once it sees Free.
   slot_->state.store(static_cast<std::uint32_t>(SlotState::Free), std::memory_order_release);
   slot_ = nullptr;

@@ -25,21 +25,6 @@ RingWriter::RingWriter(RingMap map) : map_(std::move(map)) {
   header_->next_sequence.store(next_sequence_, std::memory_order_relaxed);
 }
 
-RingWriter::RingWriter(RingWriter&& other) noexcept
-    : map_(std::move(other.map_)),
-      data_(std::exchange(other.data_, nullptr)),
-      header_(std::exchange(other.header_, nullptr)),  // the moved-from writer closes nothing
-      capacity_(other.capacity_),
-      mask_(other.mask_),
-      chunk_shift_(other.chunk_shift_),
-      max_frame_(other.max_frame_),
-      claim_position_(other.claim_position_),
-      commit_position_(other.commit_position_),
-      last_frame_(other.last_frame_),
-      limit_(other.limit_),
-      next_sequence_(other.next_sequence_),
-      closed_(other.closed_) {}
-
 RingWriter& RingWriter::operator=(RingWriter&& other) noexcept {
   if (this != &other) {
     this->~RingWriter();
@@ -49,7 +34,8 @@ RingWriter& RingWriter::operator=(RingWriter&& other) noexcept {
 }
 
 RingWriter::~RingWriter() {
-  if (header_ != nullptr && !closed_) {
+  // A moved-from writer has no mapping (Mapping's move empties it) and closes nothing.
+  if (map_.header_region.data() != nullptr && !closed_) {
     // Release: a reader that sees Closed has seen every commit before it.
     header_->writer_state.store(static_cast<std::uint32_t>(WriterState::Closed), std::memory_order_release);
   }

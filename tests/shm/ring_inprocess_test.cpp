@@ -61,6 +61,22 @@ TEST_F(Writer, ClaimRefusesLengthsItCannotHold) {
   EXPECT_NE(w.claim(w.max_frame_length()), nullptr);
 }
 
+// Moving hands the ring over: the moved-from object neither closes the ring nor
+// frees the reader's slot when it is destroyed.
+TEST_F(Writer, MovedFromWriterAndReaderLeaveTheRingToTheirSuccessors) {
+  std::optional<RingWriter> first(RingWriter::create("events", ring_of(16 << 10)));
+  RingWriter w(std::move(*first));
+  first.reset();
+  std::optional<RingReader> before(RingReader::attach("events", reader(ReaderKind::Lossless)));
+  RingReader r(std::move(*before));
+  before.reset();
+  EXPECT_EQ(static_cast<WriterState>(w.ring().header->writer_state.load()), WriterState::Running);
+  EXPECT_EQ(r.ring().slots[0].state.load(), static_cast<std::uint32_t>(SlotState::Active));
+  write_frames(w, 2);
+  EXPECT_EQ(next_seq(r), 1u);
+  EXPECT_EQ(next_seq(r), 2u);
+}
+
 TEST_F(Writer, NothingIsVisibleBeforeCommitAndABatchGetsConsecutiveSequences) {
   RingWriter w = RingWriter::create("events", ring_of(1 << 20));
   RingReader r = RingReader::attach("events", reader(ReaderKind::Lossless));

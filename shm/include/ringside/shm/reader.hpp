@@ -68,7 +68,7 @@ class RingReader {
   // valid ring file, or (lossless) the reader table is full or not writable.
   static RingReader attach(std::string_view name, const ReaderOptions& options = {});
 
-  RingReader(RingReader&& other) noexcept;
+  RingReader(RingReader&& other) noexcept = default;
   RingReader& operator=(RingReader&& other) noexcept;
   RingReader(const RingReader&) = delete;
   RingReader& operator=(const RingReader&) = delete;

@@ -22,8 +22,8 @@ class RingWriter {
  public:
   static RingWriter create(std::string_view name, const CreateOptions& options = {});
 
-  RingWriter(RingWriter&& other) noexcept;
-  RingWriter& operator=(RingWriter&& other) noexcept;
+  RingWriter(RingWriter&& other) noexcept = default;
+  RingWriter& operator=(RingWriter&& other) noexcept;  // closes this ring first
   RingWriter(const RingWriter&) = delete;
   RingWriter& operator=(const RingWriter&) = delete;
   ~RingWriter();  // marks the ring Closed (a clean stop, unlike a crash)
