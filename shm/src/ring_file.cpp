@@ -410,13 +410,17 @@ RingMap open_ring(std::string_view name, bool register_slots, std::chrono::milli
     // O_NONBLOCK: a FIFO or device under the ring's name must not block the open;
     // the regular-file check below refuses it.
     fd.fd = register_slots ? ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK) : -1;
-    if (fd.fd < 0) {
-      // A reader without write permission (group 0640) reads unregistered.
+    int error = errno;
+    // A reader without write permission (group 0640) reads unregistered. Only a
+    // permission refusal falls back: after ENOENT the writer may rename the ring in
+    // between the two opens, and a read-only retry would then attach a reader that
+    // asked for a slot without one (the writer would never see it).
+    if (fd.fd < 0 && (!register_slots || error == EACCES || error == EPERM || error == EROFS)) {
       fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+      error = errno;
       writable = false;
     }
     if (fd.fd >= 0) break;
-    const int error = errno;
     if (error != ENOENT || std::chrono::steady_clock::now() >= deadline) {
       throw RingError(path.string() + ": " +
                       (error == ENOENT ? "no ring named '" + std::string(name) + "' in " + ring_directory().string() +
