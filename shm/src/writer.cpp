@@ -65,6 +65,25 @@ void* RingWriter::claim(std::uint32_t length) noexcept {
   return data_ + (position & mask_);
 }
 
+bool RingWriter::can_claim_now(std::uint32_t length) const noexcept {
+  const std::uint64_t offset = claim_position_ & mask_;
+  const std::uint64_t padding = offset + length > capacity_ ? capacity_ - offset : 0;
+  const std::uint64_t end = claim_position_ + padding + length;
+  if (end <= limit_) return true;
+  const std::uint64_t chunk = capacity_ / kChunks;
+  const std::uint64_t horizon = ((end - capacity_) + chunk - 1) / chunk * chunk;
+  for (std::uint32_t i = 0; i < header_->reader_slots; ++i) {
+    const ReaderSlot& slot = map_.slots[i];
+    // Acquire, as in wait_for_lossless_readers: a hint that only decides whether to claim now.
+    if (slot.state.load(std::memory_order_acquire) != static_cast<std::uint32_t>(SlotState::Active) ||
+        slot.kind != ReaderKind::Lossless) {
+      continue;
+    }
+    if (slot.position.load(std::memory_order_acquire) < horizon) return false;
+  }
+  return true;
+}
+
 void RingWriter::commit_frames(bool stamp, std::int64_t publish_time_ns) noexcept {
   std::uint64_t p = commit_position_;
   while (p < claim_position_) {

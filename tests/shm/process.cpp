@@ -19,13 +19,18 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 Child Child::driver(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  return spawn(kDriver, args, env);
+}
+
+Child Child::spawn(const std::string& program, const std::vector<std::string>& args,
+                   const std::vector<std::string>& env) {
   Child c;
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     ADD_FAILURE() << "pipe2: " << std::strerror(errno);
     return c;
   }
-  std::vector<std::string> argv_s{kDriver};
+  std::vector<std::string> argv_s{program};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& s : argv_s) argv.push_back(s.data());
@@ -49,7 +54,7 @@ Child Child::driver(const std::vector<std::string>& args, const std::vector<std:
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  const int error = ::posix_spawn(&c.pid_, kDriver.c_str(), &actions, nullptr, argv.data(), envp.data());
+  const int error = ::posix_spawn(&c.pid_, program.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(fds[1]);
   if (error != 0) {

@@ -33,6 +33,9 @@ class Child {
   // Starts ring-test-driver with `args`; its stdout comes back as JSON lines,
   // its stderr goes to the test's. `env` adds or replaces NAME=VALUE entries.
   static Child driver(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
+  // Starts any program the same way (stdout captured, stderr to the test's).
+  static Child spawn(const std::string& program, const std::vector<std::string>& args,
+                     const std::vector<std::string>& env = {});
 
   Child(Child&& other) noexcept;
   Child& operator=(Child&&) = delete;

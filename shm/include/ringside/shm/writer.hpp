@@ -45,6 +45,11 @@ class RingWriter {
   void commit() noexcept { commit_frames(false, 0); }
   void commit(std::int64_t publish_time_ns) noexcept { commit_frames(true, publish_time_ns); }
 
+  // Whether claim(length) would return at once: true unless a lossless reader
+  // still needs the space. Scans the reader table when the claim would raise the
+  // overwrite horizon: for writers that must never wait (the engine answering an
+  // order-entry client), not for the per-event path of the live ring.
+  bool can_claim_now(std::uint32_t length) const noexcept;
   // Copies a finished frame in and commits it.
   bool publish(const FrameHeader& frame) noexcept;
 
