@@ -6,6 +6,7 @@
 
 #include "c2c.hpp"
 #include "encoders_bench.hpp"
+#include "match_bench.hpp"
 #include "publish_bench.hpp"
 #include "ring_oneway.hpp"
 #include "ring_pingpong.hpp"
@@ -32,6 +33,8 @@ constexpr Subcommand kSubcommands[] = {
      ringside::bench::run_ring_throughput},
     {"publish", "writer claim+fill+commit cost (rdtsc) with 0, 1 and 4 polling lossy readers",
      ringside::bench::run_publish},
+    {"match", "matching engine requests/s and per-request latency on profiles P2/P3/P4, counting sink vs ring",
+     ringside::bench::run_match},
 };
 
 void usage(std::FILE* out) {

@@ -190,7 +190,8 @@ int run_simulation(const Args& a, const ExchangeConfig& config, EventSink& sink,
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::uint64_t trades = 0;
   for (const Instrument& s : exchange.symbols()) trades += exchange.book(s.id).stats().trade_count;
-  const std::uint64_t events = ring != nullptr ? ring->next_sequence() - 1 : 0;
+  const auto* file = dynamic_cast<const FileSink*>(&sink);
+  const std::uint64_t events = ring != nullptr ? ring->next_sequence() - 1 : file != nullptr ? file->frames() : 0;
   std::printf(
       "{\"event\":\"engine_done\",\"mode\":\"%s\",\"ticks\":%llu,\"simulated_s\":%.1f,\"wall_s\":%.3f,\"events\":%llu,"
       "\"trades\":%llu,\"resting_orders\":%zu,\"order_entry_requests\":%llu,\"peak_rss_mib\":%ld}\n",

@@ -107,6 +107,7 @@ class FileSink final : public EventSink {
   void* claim(std::uint32_t length) noexcept override { return buffer_.claim(length); }
   void commit() noexcept override;
   void flush();  // throws std::runtime_error naming the file on a write failure
+  std::uint64_t frames() const noexcept { return buffer_.next_sequence() - 1; }
 
  private:
   std::filesystem::path path_;
