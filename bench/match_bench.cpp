@@ -138,6 +138,7 @@ struct Options {
   std::string reader = "lossy";
   std::uint64_t ring_mib = 64;
   std::uint64_t max_orders = std::uint64_t{1} << 18;
+  std::uint32_t commit_every = 1;
 };
 
 SymbolTable make_symbols(std::size_t n) {
@@ -180,13 +181,12 @@ std::int64_t involuntary_switches() noexcept {
   return u.ru_nivcsw;
 }
 
-// One request into the engine, committed alone; folds its outcome into `h`.
+// One request into the engine (the caller commits); folds its outcome into `h`.
 inline std::uint64_t apply(engine::Exchange& ex, const Op& op, std::int64_t now_ns, std::uint64_t h,
                            std::uint64_t& rejects) noexcept {
   const SymbolId symbol{op.symbol};
   if (op.kind == OpKind::Cancel) {
     const RejectReason r = ex.cancel(symbol, OrderId{op.id}, now_ns);
-    ex.commit();
     rejects += r != RejectReason::None ? 1u : 0u;
     return match::fold_cancel(h, r == RejectReason::None);
   }
@@ -199,19 +199,20 @@ inline std::uint64_t apply(engine::Exchange& ex, const Op& op, std::int64_t now_
   order.price = op.price;
   order.quantity = op.quantity;
   const engine::SubmitResult r = ex.submit(symbol, order, now_ns);
-  ex.commit();
   rejects += r.reject != RejectReason::None ? 1u : 0u;
   return match::fold_submit(h, r.filled, r.resting, r.cancelled);
 }
 
 // Runs the preload (untimed) of one pass.
 struct EngineRun {
+  std::uint32_t commit_every = 1;
   std::uint64_t checksum = 0;
   std::uint64_t rejects = 0;
 
   void preload(engine::Exchange& ex, const match::Stream& s) noexcept {
     for (std::size_t i = 0; i < s.preload; ++i) {
       checksum = apply(ex, s.ops[i], kEpochNs + static_cast<std::int64_t>(i), checksum, rejects);
+      ex.commit();
     }
   }
 
@@ -222,9 +223,17 @@ struct EngineRun {
     std::uint64_t h = checksum;
     std::uint64_t r = rejects;
     std::uint64_t ticks = 0;
+    std::uint32_t countdown = commit_every;  // commit after every commit_every requests (1: each, as the engine)
     if (mode == kThroughput) {
       const std::uint64_t t0 = tsc_begin();
-      for (std::size_t i = s.preload; i < n; ++i) h = apply(ex, ops[i], kEpochNs + static_cast<std::int64_t>(i), h, r);
+      for (std::size_t i = s.preload; i < n; ++i) {
+        h = apply(ex, ops[i], kEpochNs + static_cast<std::int64_t>(i), h, r);
+        if (--countdown == 0) {
+          ex.commit();
+          countdown = commit_every;
+        }
+      }
+      ex.commit();
       ticks = tsc_end() - t0;
     } else {
       unsigned aux = 0;
@@ -233,11 +242,16 @@ struct EngineRun {
       std::uint32_t* sample = samples;
       for (std::size_t i = s.preload; i < n; ++i) {
         h = apply(ex, ops[i], kEpochNs + static_cast<std::int64_t>(i), h, r);
+        if (--countdown == 0) {
+          ex.commit();
+          countdown = commit_every;
+        }
         const std::uint64_t now = __rdtscp(&aux);
         const std::uint64_t d = now - prev;
         *sample++ = d > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<std::uint32_t>(d);
         prev = now;
       }
+      ex.commit();
       ticks = prev - t0;
     }
     checksum = h;
@@ -280,6 +294,7 @@ int counting_main(MatchShared& sh, const match::Stream& s, const SymbolTable& sy
     auto sink = std::make_unique<engine::CountingSink>();
     auto ex = std::make_unique<engine::Exchange>(symbols, *sink, exchange_options(o));
     EngineRun run;
+    run.commit_every = o.commit_every;
     run.preload(*ex, s);
     const std::int64_t switches0 = involuntary_switches();
     run.measure(*ex, s, mode, out, samples.data());
@@ -320,6 +335,7 @@ int ring_writer_main(MatchShared& sh, const match::Stream& s, const SymbolTable&
     const bool reader = o.reader != "none";
     if (reader && !sh.barrier.arrive_and_wait(phase++, sh.abort)) return 3;  // the reader has attached
     EngineRun run;
+    run.commit_every = o.commit_every;
     run.preload(*ex, s);
     const std::int64_t switches0 = involuntary_switches();
     run.measure(*ex, s, mode, out, samples.data());
@@ -430,6 +446,9 @@ int run_match(int argc, char** argv) {
   app.add_option("--ring-mib", o.ring_mib, "ring data size in MiB")->check(CLI::Range(1, 1024))->capture_default_str();
   app.add_option("--max-orders", o.max_orders, "ExchangeOptions::max_orders (order pool; the id index is twice that)")
       ->check(CLI::Range(std::uint64_t{1} << 16, std::uint64_t{1} << 24))->capture_default_str();
+  app.add_option("--commit-every", o.commit_every,
+                 "diagnostic: commit after every N requests instead of after each (the engine commits each)")
+      ->check(CLI::Range(1, 1 << 20))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   match::Profile profile{};
   if (!match::parse_profile(o.profile, profile)) return usage_error("match", "--profile: use P2, P3 or P4");
@@ -448,9 +467,11 @@ int run_match(int argc, char** argv) {
   const TscClock clock = TscClock::calibrate();
   const ClockOverheads overheads = measure_clock_overheads(clock);
   fmt::print("match {}: {}\n", spec.name, spec.summary);
-  fmt::print("{} measured requests after a preload of {} resting orders; seed {}; engine on CPU {}, ring reader on CPU "
-             "{}; sinks: {}\n",
-             n, spec.symbols * spec.resting_per_symbol, o.seed, o.cpus[0], o.cpus[1], o.sink);
+  fmt::print("{} measured requests after a preload of {} resting orders; seed {}; engine on CPU {}, ring reader ({}) on "
+             "CPU {}; sinks: {}; {}\n",
+             n, spec.symbols * spec.resting_per_symbol, o.seed, o.cpus[0], o.reader, o.cpus[1], o.sink,
+             o.commit_every == 1 ? std::string("one commit per request")
+                                 : fmt::format("one commit per {} requests (diagnostic)", o.commit_every));
   fmt::print("{}\n", describe(clock, overheads));
 
   std::fprintf(stderr, "match: generating the %s stream (%llu ops) with the reference matcher...\n",
@@ -561,6 +582,7 @@ int run_match(int argc, char** argv) {
   JsonObject json;
   json.str("bench", "match").str("profile", spec.name).integer("ops", n).integer("preload", stream.preload);
   json.integer("seed", o.seed).integer("symbols", spec.symbols).integer("cpu_engine", o.cpus[0]).integer("cpu_reader", o.cpus[1]);
+  json.integer("commit_every", o.commit_every).str("reader", with_ring ? o.reader : "-");
   json.str("clock", "tsc").num("tsc_mhz", clock.ticks_per_ns * 1e3, 3).num("tsc_resolution_ns", overheads.resolution_ns);
   json.num("rdtsc_ns", overheads.rdtsc_ns);
   JsonObject book;
