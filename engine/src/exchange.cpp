@@ -35,12 +35,18 @@ Exchange::Exchange(const SymbolTable& symbols, EventSink& sink, const ExchangeOp
   }
 }
 
-RejectReason Exchange::validate(SymbolId symbol, const NewOrder& order) const noexcept {
+RejectReason Exchange::check_request(SymbolId symbol, const NewOrder& order) const noexcept {
   if (raw(symbol) >= books_.size()) return RejectReason::UnknownSymbol;
   if (raw(order.id) == 0) return RejectReason::BadOrderId;
   if (order.quantity == 0 || order.quantity > kMaxOrderQuantity) return RejectReason::BadQuantity;
   if (order.type == OrderType::Limit && order.price <= 0) return RejectReason::BadPrice;
   if (breakers_[raw(symbol)].halted) return RejectReason::SymbolHalted;
+  return RejectReason::None;
+}
+
+RejectReason Exchange::validate(SymbolId symbol, const NewOrder& order) const noexcept {
+  if (const RejectReason why = check_request(symbol, order); why != RejectReason::None) return why;
+  // The book makes these two checks itself when the order is submitted.
   if (index_.find(order.id) != nullptr) return RejectReason::DuplicateOrderId;
   if (order.type == OrderType::Limit && order.time_in_force == TimeInForce::GTC &&
       order_pool_.in_use() == order_pool_.capacity()) {
@@ -50,7 +56,9 @@ RejectReason Exchange::validate(SymbolId symbol, const NewOrder& order) const no
 }
 
 SubmitResult Exchange::submit(SymbolId symbol, const NewOrder& order, std::int64_t now_ns) noexcept {
-  if (const RejectReason why = validate(symbol, order); why != RejectReason::None) {
+  // Not validate(): the book refuses duplicates and a full pool itself, and an id
+  // lookup is a cache miss worth making once per order, not twice.
+  if (const RejectReason why = check_request(symbol, order); why != RejectReason::None) {
     SubmitResult r;
     r.reject = why;
     return r;

@@ -6,33 +6,10 @@
 #include <filesystem>
 #include <system_error>
 
+#include "ringside/engine/order_request.hpp"
 #include "ringside/shm/order_entry_client.hpp"
 
 namespace ringside::engine {
-namespace {
-
-// Type, length, enum values and the client order id. Symbols, prices and
-// quantities are the Exchange's to judge (it names the precise reason).
-RejectReason malformed(const FrameHeader& h, std::uint32_t length, std::uint64_t client_order_id) noexcept {
-  const OrderEntryType type = order_entry_type(h);
-  if (type == OrderEntryType::NewOrder) {
-    if (length != sizeof(NewOrderRequest)) return RejectReason::BadRequest;
-    NewOrderRequest o;
-    std::memcpy(&o, &h, sizeof o);
-    if (static_cast<std::uint8_t>(o.side) > 1 || static_cast<std::uint8_t>(o.order_type) > 1 ||
-        static_cast<std::uint8_t>(o.time_in_force) > 2) {
-      return RejectReason::BadRequest;
-    }
-  } else if (type == OrderEntryType::CancelOrder) {
-    if (length != sizeof(CancelOrderRequest)) return RejectReason::BadRequest;
-  } else {
-    return RejectReason::BadRequest;
-  }
-  if (client_order_id == 0 || client_order_id > kMaxClientOrderId) return RejectReason::BadOrderId;
-  return RejectReason::None;
-}
-
-}  // namespace
 
 struct OrderEntryServer::Client {
   std::string name;
@@ -139,7 +116,7 @@ void OrderEntryServer::apply(Client& client, const FrameHeader& frame, std::int6
   if (length >= offsetof(NewOrderRequest, client_order_id) + sizeof(std::uint64_t)) {
     std::memcpy(&client_order_id, copy + offsetof(NewOrderRequest, client_order_id), sizeof client_order_id);
   }
-  if (const RejectReason why = malformed(header, frame.length, client_order_id); why != RejectReason::None) {
+  if (const RejectReason why = malformed_request(header); why != RejectReason::None) {
     reject(client, header, client_order_id, why, now_ns);
     return;
   }
@@ -156,13 +133,11 @@ void OrderEntryServer::apply(Client& client, const FrameHeader& frame, std::int6
     return;
   }
   const auto& request = *reinterpret_cast<const NewOrderRequest*>(copy);
-  const NewOrder order{id,
-                       make_agent_id(AgentType::External, client.number),
-                       request.side,
-                       request.order_type,
-                       request.order_type == OrderType::Market ? TimeInForce::IOC : request.time_in_force,
-                       request.order_type == OrderType::Market ? 0 : request.price,
-                       request.quantity};
+  NewOrder order = to_new_order(request, client.number, make_agent_id(AgentType::External, client.number));
+  if (order.type == OrderType::Market) {  // a client's market order is immediate-or-cancel, whatever it says
+    order.time_in_force = TimeInForce::IOC;
+    order.price = 0;
+  }
   RejectReason why = exchange_.validate(header.symbol, order);
   if (why == RejectReason::None && !client.reports.can_claim_now(static_cast<std::uint32_t>(kReportReserve))) {
     why = RejectReason::ReplyRingFull;
@@ -203,35 +178,46 @@ void OrderEntryServer::report(Client& client, const ExecutionReport& report) noe
   client.reports.publish(report.header);
 }
 
-void OrderEntryServer::on_fill(const Order& order, Ticks price, Quantity quantity, std::int64_t now_ns) noexcept {
+OrderEntryServer::Client* OrderEntryServer::owner(const Order& order) noexcept {
   const std::uint32_t number = client_of(order.id);
-  if (number == 0 || number > clients_.size() || clients_[number - 1] == nullptr) return;
+  if (number == 0 || number > clients_.size()) return nullptr;
+  return clients_[number - 1].get();
+}
+
+namespace {
+
+// The fields every report about a known order shares.
+ExecutionReport report_about(const Order& order, std::int64_t now_ns) noexcept {
   ExecutionReport r{};
   init_order_entry_header(r, order.symbol, now_ns);
   r.client_order_id = client_order_id_of(order.id);
   r.order_id = order.id;
-  r.last_price = price;
-  r.last_quantity = quantity;
   r.cumulative_quantity = order.filled;
   r.leaves_quantity = order.remaining;
+  return r;
+}
+
+}  // namespace
+
+void OrderEntryServer::on_fill(const Order& order, Ticks price, Quantity quantity, std::int64_t now_ns) noexcept {
+  Client* client = owner(order);
+  if (client == nullptr) return;
+  ExecutionReport r = report_about(order, now_ns);
+  r.last_price = price;
+  r.last_quantity = quantity;
   r.exec_type = order.remaining == 0 ? ExecType::Filled : ExecType::PartiallyFilled;
-  report(*clients_[number - 1], r);
+  report(*client, r);
 }
 
 void OrderEntryServer::on_cancel(const Order& order, Quantity cancelled, CancelReason reason,
                                  std::int64_t now_ns) noexcept {
-  const std::uint32_t number = client_of(order.id);
-  if (number == 0 || number > clients_.size() || clients_[number - 1] == nullptr) return;
-  ExecutionReport r{};
-  init_order_entry_header(r, order.symbol, now_ns);
-  r.client_order_id = client_order_id_of(order.id);
-  r.order_id = order.id;
+  Client* client = owner(order);
+  if (client == nullptr) return;
+  ExecutionReport r = report_about(order, now_ns);
   r.last_quantity = cancelled;
-  r.cumulative_quantity = order.filled;
-  r.leaves_quantity = order.remaining;
   r.exec_type = ExecType::Cancelled;
   r.cancel_reason = reason;
-  report(*clients_[number - 1], r);
+  report(*client, r);
 }
 
 }  // namespace ringside::engine

@@ -6,10 +6,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "ringside/engine/order_request.hpp"
+
 namespace ringside::engine {
 namespace {
-
-bool client_order_id_ok(std::uint64_t id) noexcept { return id != 0 && id <= kMaxClientOrderId; }
 
 // Copied out of the caller's bytes: frames in a file's buffer need not be aligned
 // for the request type, only for the header.
@@ -20,57 +20,26 @@ Frame copy_frame(const FrameHeader& h) noexcept {
   return frame;
 }
 
-RejectReason apply_new_order(const NewOrderRequest& o, Exchange& exchange, std::int64_t now_ns,
-                             SubmitResult* result) noexcept {
-  SubmitResult ignored;
-  SubmitResult& out = result != nullptr ? *result : ignored;
-  out = SubmitResult{};
-  if (static_cast<std::uint8_t>(o.side) > kMaxSide || static_cast<std::uint8_t>(o.order_type) > kMaxOrderType ||
-      static_cast<std::uint8_t>(o.time_in_force) > kMaxTimeInForce) {
-    out.reject = RejectReason::BadRequest;
-    return out.reject;
-  }
-  if (!client_order_id_ok(o.client_order_id)) {
-    out.reject = RejectReason::BadOrderId;
-    return out.reject;
-  }
-  NewOrder order;
-  order.id = external_order_id(kOrderFileClient, o.client_order_id);
-  order.agent = o.agent;
-  order.side = o.side;
-  order.type = o.order_type;
-  order.time_in_force = o.time_in_force;
-  order.price = o.price;
-  order.quantity = o.quantity;
-  out = exchange.submit(o.header.symbol, order, now_ns);
-  exchange.commit();
-  return out.reject;
-}
-
-RejectReason apply_cancel(const CancelOrderRequest& c, Exchange& exchange, std::int64_t now_ns) noexcept {
-  if (!client_order_id_ok(c.client_order_id)) return RejectReason::BadOrderId;
-  const OrderId id = external_order_id(kOrderFileClient, c.client_order_id);
-  const RejectReason reject = c.reduce_by == 0 ? exchange.cancel(c.header.symbol, id, now_ns)
-                                               : exchange.reduce(c.header.symbol, id, c.reduce_by, now_ns);
-  exchange.commit();
-  return reject;
-}
-
 }  // namespace
 
 RejectReason apply_order_frame(const FrameHeader& frame, Exchange& exchange, std::int64_t now_ns,
                                SubmitResult* result) noexcept {
-  if (result != nullptr) *result = SubmitResult{};
-  RejectReason reject = RejectReason::BadRequest;
-  if (frame.type == static_cast<EventType>(OrderEntryType::NewOrder) && frame.length == sizeof(NewOrderRequest)) {
-    return apply_new_order(copy_frame<NewOrderRequest>(frame), exchange, now_ns, result);
+  SubmitResult out;
+  out.reject = malformed_request(frame);
+  if (out.reject == RejectReason::None) {
+    if (order_entry_type(frame) == OrderEntryType::NewOrder) {
+      const auto o = copy_frame<NewOrderRequest>(frame);
+      out = exchange.submit(o.header.symbol, to_new_order(o, kOrderFileClient, o.agent), now_ns);
+    } else {
+      const auto c = copy_frame<CancelOrderRequest>(frame);
+      const OrderId id = external_order_id(kOrderFileClient, c.client_order_id);
+      out.reject = c.reduce_by == 0 ? exchange.cancel(c.header.symbol, id, now_ns)
+                                    : exchange.reduce(c.header.symbol, id, c.reduce_by, now_ns);
+    }
+    exchange.commit();
   }
-  if (frame.type == static_cast<EventType>(OrderEntryType::CancelOrder) &&
-      frame.length == sizeof(CancelOrderRequest)) {
-    reject = apply_cancel(copy_frame<CancelOrderRequest>(frame), exchange, now_ns);
-  }
-  if (result != nullptr) result->reject = reject;
-  return reject;
+  if (result != nullptr) *result = out;
+  return out.reject;
 }
 
 void check_same_symbols(const SymbolTable& file_symbols, const SymbolTable& exchange_symbols) {

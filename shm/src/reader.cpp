@@ -72,10 +72,7 @@ RingReader::~RingReader() { release_slot(); }
 void RingReader::start(StartAt where) {
   header_ = map_.header;
   data_ = map_.data;
-  capacity_ = header_->capacity;
-  mask_ = capacity_ - 1;
-  chunk_shift_ = static_cast<std::uint64_t>(std::countr_zero(capacity_ / kChunks));
-  max_frame_ = header_->max_frame_length;
+  geometry_ = RingGeometry::of(*header_);
   expected_ = 0;
   lapped_ = false;
   behind_frames_ = 0;
@@ -159,7 +156,7 @@ std::uint64_t RingReader::oldest_frame_position() const noexcept {
   const std::uint64_t head = header_->head_position.load(std::memory_order_acquire);
   const std::uint64_t end = header_->write_position.load(std::memory_order_acquire);
   if (head == 0) return 0;  // never wrapped: the first frame is at 0
-  const std::uint64_t first_chunk = (head >> chunk_shift_);
+  const std::uint64_t first_chunk = (head >> geometry_.chunk_shift);
   for (std::uint64_t c = 0; c < kChunks; ++c) {
     // Acquire: an entry written by the writer in the same lap as its frame.
     const std::uint64_t start = header_->chunk_start[(first_chunk + c) & (kChunks - 1)].load(std::memory_order_acquire);
@@ -214,12 +211,13 @@ ReadResult RingReader::read() noexcept {
       resync_after_lap();
       continue;
     }
-    const std::byte* at = data_ + (position_ & mask_);
+    const std::byte* at = data_ + (position_ & geometry_.mask);
     const PaddingRecord record = speculative_record(at);
-    const std::uint64_t room = capacity_ - (position_ & mask_);
+    const std::uint64_t room = geometry_.capacity - (position_ & geometry_.mask);
     const bool sane = record.length >= sizeof(PaddingRecord) && record.length % kFrameAlignment == 0 &&
                       record.length <= room &&
-                      (record.type == kPaddingType || (record.length >= sizeof(FrameHeader) && record.length <= max_frame_));
+                      (record.type == kPaddingType ||
+                       (record.length >= sizeof(FrameHeader) && record.length <= geometry_.max_frame));
     if (!lossless) {
       if (sane && record.type != kPaddingType) speculative_copy(copy_.bytes, at, record.length);
       // Acquire fence, then the horizon: if any byte copied above was overwritten,

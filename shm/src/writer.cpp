@@ -17,11 +17,8 @@ RingWriter RingWriter::create(std::string_view name, const CreateOptions& option
 RingWriter::RingWriter(RingMap map) : map_(std::move(map)) {
   header_ = map_.header;
   data_ = map_.data;
-  capacity_ = header_->capacity;
-  mask_ = capacity_ - 1;
-  chunk_shift_ = static_cast<std::uint64_t>(std::countr_zero(capacity_ / kChunks));
-  max_frame_ = header_->max_frame_length;
-  limit_ = capacity_;  // the first lap overwrites nothing
+  geometry_ = RingGeometry::of(*header_);
+  limit_ = geometry_.capacity;  // the first lap overwrites nothing
   header_->next_sequence.store(next_sequence_, std::memory_order_relaxed);
 }
 
@@ -42,11 +39,11 @@ RingWriter::~RingWriter() {
 }
 
 void* RingWriter::claim(std::uint32_t length) noexcept {
-  if (length < sizeof(PaddingRecord) || length > max_frame_ || length % kFrameAlignment != 0) return nullptr;
+  if (length < sizeof(PaddingRecord) || length > geometry_.max_frame || length % kFrameAlignment != 0) return nullptr;
   std::uint64_t position = claim_position_;
-  const std::uint64_t offset = position & mask_;
+  const std::uint64_t offset = position & geometry_.mask;
   // A frame never straddles the end of the data region: pad to the end and wrap.
-  const std::uint64_t padding = offset + length > capacity_ ? capacity_ - offset : 0;
+  const std::uint64_t padding = offset + length > geometry_.capacity ? geometry_.capacity - offset : 0;
   const std::uint64_t end = position + padding + length;
   if (end > limit_) make_room(end);
   if (padding != 0) {
@@ -56,22 +53,23 @@ void* RingWriter::claim(std::uint32_t length) noexcept {
     position += padding;
   }
   // Record the first frame that starts in each chunk, for readers starting at the oldest frame.
-  if ((position >> chunk_shift_) != (last_frame_ >> chunk_shift_) || position == 0) {
+  if ((position >> geometry_.chunk_shift) != (last_frame_ >> geometry_.chunk_shift) || position == 0) {
     // Relaxed: readers validate whatever they find there against head_position.
-    header_->chunk_start[(position & mask_) >> chunk_shift_].store(position, std::memory_order_relaxed);
+    const std::uint64_t chunk = (position & geometry_.mask) >> geometry_.chunk_shift;
+    header_->chunk_start[chunk].store(position, std::memory_order_relaxed);
   }
   last_frame_ = position;
   claim_position_ = position + length;
-  return data_ + (position & mask_);
+  return data_ + (position & geometry_.mask);
 }
 
 bool RingWriter::can_claim_now(std::uint32_t length) const noexcept {
-  const std::uint64_t offset = claim_position_ & mask_;
-  const std::uint64_t padding = offset + length > capacity_ ? capacity_ - offset : 0;
+  const std::uint64_t offset = claim_position_ & geometry_.mask;
+  const std::uint64_t padding = offset + length > geometry_.capacity ? geometry_.capacity - offset : 0;
   const std::uint64_t end = claim_position_ + padding + length;
   if (end <= limit_) return true;
-  const std::uint64_t chunk = capacity_ / kChunks;
-  const std::uint64_t horizon = ((end - capacity_) + chunk - 1) / chunk * chunk;
+  const std::uint64_t chunk = geometry_.capacity / kChunks;
+  const std::uint64_t horizon = ((end - geometry_.capacity) + chunk - 1) / chunk * chunk;
   for (std::uint32_t i = 0; i < header_->reader_slots; ++i) {
     const ReaderSlot& slot = map_.slots[i];
     // Acquire, as in wait_for_lossless_readers: a hint that only decides whether to claim now.
@@ -87,7 +85,7 @@ bool RingWriter::can_claim_now(std::uint32_t length) const noexcept {
 void RingWriter::commit_frames(bool stamp, std::int64_t publish_time_ns) noexcept {
   std::uint64_t p = commit_position_;
   while (p < claim_position_) {
-    auto* frame = reinterpret_cast<FrameHeader*>(data_ + (p & mask_));
+    auto* frame = reinterpret_cast<FrameHeader*>(data_ + (p & geometry_.mask));
     const std::uint64_t length = frame->length;
     const bool padding = static_cast<std::uint8_t>(frame->type) == kPaddingType;
     if (length < (padding ? sizeof(PaddingRecord) : sizeof(FrameHeader)) || length % kFrameAlignment != 0 ||
@@ -95,9 +93,9 @@ void RingWriter::commit_frames(bool stamp, std::int64_t publish_time_ns) noexcep
       // The caller wrote a length other than the one it claimed. Publish the rest
       // of the batch as padding: readers skip it instead of misreading frames.
       while (p < claim_position_) {
-        const std::uint64_t segment = std::min(capacity_ - (p & mask_), claim_position_ - p);
+        const std::uint64_t segment = std::min(geometry_.capacity - (p & geometry_.mask), claim_position_ - p);
         const PaddingRecord pad{static_cast<std::uint32_t>(segment), kPaddingType, {}};
-        std::memcpy(data_ + (p & mask_), &pad, sizeof pad);
+        std::memcpy(data_ + (p & geometry_.mask), &pad, sizeof pad);
         p += segment;
       }
       break;
@@ -133,8 +131,8 @@ void RingWriter::heartbeat() noexcept {
 // Raises the overwrite horizon so that a claim ending at `end` fits. Runs once
 // per chunk (capacity / 64 bytes) of progress, not per frame.
 void RingWriter::make_room(std::uint64_t end) noexcept {
-  const std::uint64_t chunk = capacity_ / kChunks;
-  const std::uint64_t horizon = ((end - capacity_) + chunk - 1) / chunk * chunk;
+  const std::uint64_t chunk = geometry_.capacity / kChunks;
+  const std::uint64_t horizon = ((end - geometry_.capacity) + chunk - 1) / chunk * chunk;
   // Seq_cst: this store and a registering reader's store of its slot state form
   // a Dekker pair (see Reader::register_slot): either the reader sees the new
   // horizon and starts above it, or wait_for_lossless_readers sees the reader.
@@ -144,7 +142,7 @@ void RingWriter::make_room(std::uint64_t end) noexcept {
   // when it re-checks (the seqlock writer's order).
   std::atomic_thread_fence(std::memory_order_release);
   wait_for_lossless_readers(horizon);
-  limit_ = horizon + capacity_;
+  limit_ = horizon + geometry_.capacity;
 }
 
 void RingWriter::wait_for_lossless_readers(std::uint64_t horizon) noexcept {

@@ -84,6 +84,8 @@ class Exchange {
   void set_trade_observer(TradeObserver* observer) noexcept { context_.trades = observer; }
 
  private:
+  // Symbol, id, quantity, price and halt: what the books do not check themselves.
+  RejectReason check_request(SymbolId symbol, const NewOrder& order) const noexcept;
   void check_breaker(SymbolId symbol, std::int64_t now_ns) noexcept;
 
   SymbolTable symbols_;

@@ -58,6 +58,7 @@ class OrderEntryServer final : public ExecutionListener {
   void reject(Client& client, const FrameHeader& request, std::uint64_t client_order_id, RejectReason why,
               std::int64_t now_ns) noexcept;
   void disconnect(Client& client, const char* why);
+  Client* owner(const Order& order) noexcept;  // null when its client is unknown
 
   Exchange& exchange_;
   std::uint64_t report_ring_capacity_;

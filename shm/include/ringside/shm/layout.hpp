@@ -13,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 
@@ -110,5 +111,18 @@ struct ReaderSlot {
 };
 static_assert(sizeof(ReaderSlot) == 2 * kCacheLine);
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);  // shared between processes
+
+// What both ends of a ring derive from its header, once, at attach or create.
+struct RingGeometry {
+  std::uint64_t capacity = 0;     // data bytes, a power of two
+  std::uint64_t mask = 0;         // position -> offset in the data region
+  std::uint64_t chunk_shift = 0;  // position -> chunk (capacity / kChunks bytes)
+  std::uint32_t max_frame = 0;
+
+  static RingGeometry of(const RingHeader& h) noexcept {
+    return {h.capacity, h.capacity - 1, static_cast<std::uint64_t>(std::countr_zero(h.capacity / kChunks)),
+            h.max_frame_length};
+  }
+};
 
 }  // namespace ringside::shm

@@ -111,10 +111,7 @@ class RingReader {
   const RingHeader* header_ = nullptr;
   const std::byte* data_ = nullptr;
   ReaderSlot* slot_ = nullptr;
-  std::uint64_t capacity_ = 0;
-  std::uint64_t mask_ = 0;
-  std::uint64_t chunk_shift_ = 0;
-  std::uint32_t max_frame_ = 0;
+  RingGeometry geometry_;
   std::uint64_t position_ = 0;         // next byte to read
   std::uint64_t available_ = 0;        // write_position last seen
   std::uint64_t published_ = 0;        // position last stored in the slot

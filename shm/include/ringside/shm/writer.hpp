@@ -58,8 +58,8 @@ class RingWriter {
   void heartbeat() noexcept;
 
   std::uint64_t generation() const noexcept { return map_.header->generation; }
-  std::uint64_t capacity() const noexcept { return capacity_; }
-  std::uint32_t max_frame_length() const noexcept { return max_frame_; }
+  std::uint64_t capacity() const noexcept { return geometry_.capacity; }
+  std::uint32_t max_frame_length() const noexcept { return geometry_.max_frame; }
   std::uint64_t next_sequence() const noexcept { return next_sequence_; }
   std::uint64_t position() const noexcept { return commit_position_; }
   const RingMap& ring() const noexcept { return map_; }
@@ -74,10 +74,7 @@ class RingWriter {
   RingMap map_;
   std::byte* data_ = nullptr;
   RingHeader* header_ = nullptr;
-  std::uint64_t capacity_ = 0;
-  std::uint64_t mask_ = 0;
-  std::uint64_t chunk_shift_ = 0;
-  std::uint32_t max_frame_ = 0;
+  RingGeometry geometry_;
   std::uint64_t claim_position_ = 0;   // end of the last claimed frame
   std::uint64_t commit_position_ = 0;  // end of the last committed frame
   std::uint64_t last_frame_ = 0;       // start of the last claimed frame
