@@ -132,8 +132,7 @@ int run_batch(const Args& a, const ExchangeConfig& config, EventSink& sink) {
   return 0;
 }
 
-int run_simulation(const Args& a, const ExchangeConfig& config, EventSink& sink, shm::RingWriter* ring,
-                   const std::string& where) {
+int run_simulation(const Args& a, const ExchangeConfig& config, EventSink& sink, shm::RingWriter* ring) {
   Pacing pacing{};
   parse_pacing(a.mode, pacing);
   ExchangeOptions options = options_for(config);
@@ -149,15 +148,20 @@ int run_simulation(const Args& a, const ExchangeConfig& config, EventSink& sink,
   std::optional<OrderEntryServer> order_entry;
   if (!a.no_order_entry && pacing != Pacing::Max) order_entry.emplace(exchange);
 
-  spdlog::info("engine: {} symbols, {} agents, tick {} ms, mode {}{}, seed {}, {} -> {}", config.symbols.size(),
+  spdlog::info("engine: {} symbols, {} agents, tick {} ms, mode {}{}, seed {}, {}", config.symbols.size(),
                simulation.agent_count(), config.simulation.tick_interval_ms, to_string(pacing),
                a.market_hours ? " with market hours" : "", a.seed,
-               a.duration > 0 ? fmt::format("{} s", a.duration) : std::string("until stopped"), where);
+               a.duration > 0 ? fmt::format("{} s", a.duration) : std::string("until stopped"));
   if (order_entry) {
     spdlog::info("engine: order entry open: clients create ring '{}NAME' in {} (see `ringside orders --help`)",
                  shm::kOrdersRingPrefix, shm::ring_directory().string());
   }
 
+  const auto total_trades = [&] {
+    std::uint64_t n = 0;
+    for (const Instrument& s : exchange.symbols()) n += exchange.book(s.id).stats().trade_count;
+    return n;
+  };
   const auto started = std::chrono::steady_clock::now();
   auto last_status = started;
   const auto status_every = std::chrono::duration<double>(a.status_interval);
@@ -170,11 +174,10 @@ int run_simulation(const Args& a, const ExchangeConfig& config, EventSink& sink,
     if (a.status_interval > 0 && wall - last_status >= status_every) {
       const double secs = std::chrono::duration<double>(wall - last_status).count();
       const std::uint64_t seq = ring != nullptr ? ring->next_sequence() - 1 : 0;
-      std::uint64_t trades = 0;
-      for (const Instrument& s : exchange.symbols()) trades += exchange.book(s.id).stats().trade_count;
-      spdlog::info("engine: tick {} ({:.0f} s simulated, {}), {} resting orders, {} trades, {} clients{}", tick,
+      spdlog::info("engine: tick {} ({:.0f} s simulated{}), {} resting orders, {} trades, {} clients{}", tick,
                    static_cast<double>(tick) * static_cast<double>(simulation.tick_interval_ns()) / 1e9,
-                   market_period(now_ns), exchange.orders_in_use(), trades, order_entry ? order_entry->clients() : 0,
+                   a.market_hours ? fmt::format(", {}", market_period(now_ns)) : std::string(),
+                   exchange.orders_in_use(), total_trades(), order_entry ? order_entry->clients() : 0,
                    ring != nullptr ? fmt::format(", {:.0f} events/s", static_cast<double>(seq - last_sequence) / secs)
                                    : std::string());
       last_sequence = seq;
@@ -188,8 +191,7 @@ int run_simulation(const Args& a, const ExchangeConfig& config, EventSink& sink,
   simulation.run(g_stop, hooks);
 
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::uint64_t trades = 0;
-  for (const Instrument& s : exchange.symbols()) trades += exchange.book(s.id).stats().trade_count;
+  const std::uint64_t trades = total_trades();
   const auto* file = dynamic_cast<const FileSink*>(&sink);
   const std::uint64_t events = ring != nullptr ? ring->next_sequence() - 1 : file != nullptr ? file->frames() : 0;
   std::printf(
@@ -276,7 +278,7 @@ int run_engine_cli(int argc, char** argv) {
       where = "ring '" + a.ring + "' (" + shm::describe(ring->backing()) + ")";
     }
     spdlog::info("engine: matching thread: {}; output {}", pinning, where);
-    const int rc = a.orders.empty() ? run_simulation(a, config, *sink, ring ? &*ring : nullptr, where)
+    const int rc = a.orders.empty() ? run_simulation(a, config, *sink, ring ? &*ring : nullptr)
                                     : run_batch(a, config, *sink);
     if (auto* file = dynamic_cast<FileSink*>(sink.get())) file->flush();
     spdlog::info("engine: stopped cleanly");
