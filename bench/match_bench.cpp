@@ -371,11 +371,8 @@ int ring_reader_main(MatchShared& sh, const Options& o) {
       const shm::ReadResult got = r.read();
       if (got.status == shm::ReadStatus::Frame) {
         ++res.frames;
-        // A reader lapped before its first frame reports nothing missed: count that gap here.
-        const std::uint64_t missed = res.frames == 1 && got.frame->sequence > expected ? got.frame->sequence - expected
-                                                                                       : got.missed;
-        res.missed += missed;
-        expected += missed;
+        res.missed += got.missed;
+        expected += got.missed;
         if (got.frame->sequence != expected) ++res.bad;
         expected = got.frame->sequence + 1;
         if (got.frame->type == EventType::TradeExecuted) {

@@ -73,8 +73,6 @@ void RingReader::start(StartAt where) {
   header_ = map_.header;
   data_ = map_.data;
   geometry_ = RingGeometry::of(*header_);
-  expected_ = 0;
-  lapped_ = false;
   behind_frames_ = 0;
   switch (where) {
     case StartAt::Oldest: position_ = oldest_frame_position(); break;
@@ -82,6 +80,7 @@ void RingReader::start(StartAt where) {
     case StartAt::Next: position_ = header_->write_position.load(std::memory_order_acquire); break;
   }
   available_ = position_;
+  expected_ = sequence_at(position_);
   if (options_.kind == ReaderKind::Lossless || (options_.register_lossy && map_.slots_writable)) register_slot();
 }
 
@@ -124,6 +123,7 @@ void RingReader::register_slot() {
   slot->state.store(static_cast<std::uint32_t>(SlotState::Active), std::memory_order_seq_cst);
   while (position_ < header_->head_position.load(std::memory_order_seq_cst)) {
     position_ = oldest_frame_position();
+    expected_ = sequence_at(position_);
     slot->position.store(position_, std::memory_order_seq_cst);
   }
   available_ = position_;
@@ -165,8 +165,33 @@ std::uint64_t RingReader::oldest_frame_position() const noexcept {
   return newest_frame_position();
 }
 
+std::uint64_t RingReader::sequence_at(std::uint64_t position) const noexcept {
+  // Acquire pairs with commit's release store: the frames below `end` are complete.
+  const std::uint64_t end = header_->write_position.load(std::memory_order_acquire);
+  if (end == 0) return 1;  // an empty ring's first frame is sequence 1
+  if (position >= end) {
+    // Nothing there yet: the next frame follows the newest one.
+    const std::uint64_t newest = newest_frame_position();
+    const std::uint64_t s = newest < end ? sequence_at(newest) : 0;
+    return s == 0 ? 0 : s + 1;
+  }
+  // At most two records: a padding record at the tail, then the frame at the start.
+  for (int hop = 0; hop < 2 && position < end; ++hop) {
+    const PaddingRecord record = speculative_record(data_ + (position & geometry_.mask));
+    FrameHeader frame{};
+    const bool is_frame = record.type != kPaddingType && record.length >= sizeof(FrameHeader);
+    if (is_frame) speculative_copy(&frame, data_ + (position & geometry_.mask), sizeof frame);
+    // Acquire fence, then the horizon: the seqlock check of read(), for the bytes peeked above.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (position < header_->head_position.load(std::memory_order_relaxed)) return 0;  // overwritten meanwhile
+    if (is_frame) return frame.sequence;
+    if (record.length < sizeof(PaddingRecord)) return 0;
+    position += record.length;
+  }
+  return 0;
+}
+
 void RingReader::resync_after_lap() noexcept {
-  lapped_ = true;
   position_ = options_.resume_after_lap == StartAt::Oldest ? oldest_frame_position() : newest_frame_position();
   if (position_ < header_->head_position.load(std::memory_order_acquire)) position_ = newest_frame_position();
   available_ = position_;
@@ -239,8 +264,6 @@ ReadResult RingReader::read() noexcept {
     const FrameHeader* frame = lossless ? reinterpret_cast<const FrameHeader*>(at) : &copy_.header();
     std::uint64_t missed = 0;
     if (expected_ != 0 && frame->sequence > expected_) missed = frame->sequence - expected_;
-    if (lapped_ && expected_ == 0) missed = 0;
-    lapped_ = false;
     missed_total_ += missed;
     expected_ = frame->sequence + 1;
     if (slot_ != nullptr && ++since_heartbeat_ >= kHeartbeatEveryFrames) heartbeat();
@@ -286,6 +309,16 @@ void RingReader::reattach(std::chrono::milliseconds wait) {
   next_liveness_check_ = 0;
   missed_total_ = 0;
   start(options_.start);
+}
+
+bool RingReader::frame_intact() const noexcept {
+  if (options_.kind != ReaderKind::Lossless) return true;
+  if (slot_ == nullptr) return false;
+  // Acquire fence, then the state: pairs with the writer's release fence after its
+  // eviction CAS. If any byte read before this point was overwritten, the writer
+  // had stored Evicted first, and this load sees it (the seqlock reader's order).
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return slot_->state.load(std::memory_order_relaxed) != static_cast<std::uint32_t>(SlotState::Evicted);
 }
 
 WriterStatus RingReader::writer_status() const noexcept {

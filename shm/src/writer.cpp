@@ -188,6 +188,10 @@ void RingWriter::wait_for_lossless_readers(std::uint64_t horizon) noexcept {
                                                  std::memory_order_acq_rel)) {
             header_->evictions.fetch_add(1, std::memory_order_relaxed);
           }
+          // Release fence: the overwrites that follow must not become visible before
+          // Evicted does, so a reader that re-checks its state after using a frame
+          // in place knows whether it could have been overwritten.
+          std::atomic_thread_fence(std::memory_order_release);
         }
       }
     }

@@ -187,6 +187,40 @@ TEST_F(Reader, LappedLossyReaderCountsExactlyWhatItMissed) {
   }
 }
 
+TEST_F(Reader, ReaderLappedBeforeItsFirstFrameCountsWhatItMissedFromWhereItStarted) {
+  RingWriter w = RingWriter::create("events", ring_of(16 << 10));
+  write_frames(w, 10);
+  for (const StartAt start : {StartAt::Next, StartAt::Newest, StartAt::Oldest}) {
+    ReaderOptions o = reader(ReaderKind::Lossy, start);
+    RingReader r = RingReader::attach("events", o);
+    // The frame the reader would have read first: the next one, the newest, or the
+    // oldest (which a twin attached at the same moment reads).
+    RingReader twin = RingReader::attach("events", o);
+    const std::uint64_t first = start == StartAt::Next ? w.next_sequence() : next_seq(twin);
+    write_frames(w, 600, FrameMix::Mixed);  // several laps of a 16 KiB ring before the first read
+    const ReadResult got = r.read();
+    ASSERT_EQ(got.status, ReadStatus::Frame);
+    EXPECT_EQ(got.missed, got.frame->sequence - first) << "start " << static_cast<int>(start);
+    EXPECT_EQ(r.missed_total(), got.missed);
+  }
+}
+
+TEST_F(Reader, EvictedLosslessReaderLearnsItsLastFrameMayBeTorn) {
+  CreateOptions ring = ring_of(16 << 10);
+  ring.reader_timeout = std::chrono::milliseconds(20);
+  RingWriter w = RingWriter::create("events", ring);
+  RingReader r = RingReader::attach("events", reader(ReaderKind::Lossless));
+  write_frames(w, 1);
+  ASSERT_EQ(next_seq(r), 1u);
+  EXPECT_TRUE(r.frame_intact());
+  // The reader holds frame 1 in place and goes silent past the timeout; the writer
+  // laps the ring, evicting it, and overwrites the frame it holds.
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  write_frames(w, 600);
+  EXPECT_FALSE(r.frame_intact());
+  EXPECT_EQ(r.read().status, ReadStatus::Evicted);
+}
+
 TEST_F(Reader, LosslessReaderTableHoldsSixtyFourThenRefusesWithAMessage) {
   RingWriter w = RingWriter::create("events", ring_of(16 << 10));
   std::vector<RingReader> readers;

@@ -31,7 +31,8 @@ enum class StartAt {
 enum class ReadStatus {
   Frame,          // `frame` is the next frame
   Empty,          // nothing new; the writer is alive as far as the last check knows
-  Evicted,        // (lossless) the writer evicted this reader; see behind_frames()
+  Evicted,        // (lossless) the writer evicted this reader; see behind_frames(). The
+                  // frame of the previous read() may have been overwritten while in use.
   WriterClosed,   // the writer stopped cleanly and everything was read
   WriterDead,     // the writer's process is gone and everything was read
   NewGeneration,  // a new writer replaced the ring; reattach() to follow it
@@ -84,6 +85,12 @@ class RingReader {
   // read() does it on its own every 256 frames and every 256 empty polls.
   void heartbeat() noexcept;
 
+  // Whether the frame the last read() returned is still whole: always for a lossy
+  // reader (it holds a checked copy); for a lossless reader, false once it has been
+  // evicted, since the writer may then overwrite the frame in place. A reader that
+  // must never pass on a torn frame (the recorder) asks after copying it out.
+  bool frame_intact() const noexcept;
+
   WriterStatus writer_status() const noexcept;
   std::uint64_t generation() const noexcept { return map_.header->generation; }
   std::uint64_t position() const noexcept { return position_; }
@@ -102,6 +109,7 @@ class RingReader {
   void release_slot() noexcept;
   void resync_after_lap() noexcept;
   std::uint64_t newest_frame_position() const noexcept;
+  std::uint64_t sequence_at(std::uint64_t position) const noexcept;
   std::uint64_t oldest_frame_position() const noexcept;
   ReadResult idle() noexcept;
   void publish_progress() noexcept;
@@ -115,12 +123,11 @@ class RingReader {
   std::uint64_t position_ = 0;         // next byte to read
   std::uint64_t available_ = 0;        // write_position last seen
   std::uint64_t published_ = 0;        // position last stored in the slot
-  std::uint64_t expected_ = 0;         // sequence of the next frame; 0 before the first
+  std::uint64_t expected_ = 0;         // sequence of the next frame; 0 if unknown (lost at start)
   std::uint64_t missed_total_ = 0;
   std::uint64_t behind_frames_ = 0;
   std::uint32_t since_heartbeat_ = 0;
   std::uint32_t idle_polls_ = 0;
-  bool lapped_ = false;
   std::int64_t next_liveness_check_ = 0;
   FrameBuffer copy_;                   // a lossy reader's validated copy of the current frame
 };
