@@ -138,7 +138,8 @@ struct Options {
   std::string reader = "lossy";
   std::uint64_t ring_mib = 64;
   std::uint64_t max_orders = std::uint64_t{1} << 18;
-  std::uint32_t commit_every = 1;
+  bool align_commits = false;
+  std::uint32_t requests_per_commit = engine::ExchangeOptions{}.requests_per_commit;
 };
 
 SymbolTable make_symbols(std::size_t n) {
@@ -163,6 +164,7 @@ engine::ExchangeOptions exchange_options(const Options& o) {
   x.snapshot_interval_ticks = 0;  // on_tick is never called here anyway
   x.stats_interval_ticks = 0;
   x.circuit_breakers = true;
+  x.requests_per_commit = o.requests_per_commit;
   return x;
 }
 
@@ -205,15 +207,15 @@ inline std::uint64_t apply(engine::Exchange& ex, const Op& op, std::int64_t now_
 
 // Runs the preload (untimed) of one pass.
 struct EngineRun {
-  std::uint32_t commit_every = 1;
   std::uint64_t checksum = 0;
   std::uint64_t rejects = 0;
 
   void preload(engine::Exchange& ex, const match::Stream& s) noexcept {
     for (std::size_t i = 0; i < s.preload; ++i) {
       checksum = apply(ex, s.ops[i], kEpochNs + static_cast<std::int64_t>(i), checksum, rejects);
-      ex.commit();
+      ex.request_done();
     }
+    ex.commit();
   }
 
   // The measured ops: timed as a whole, or op by op into `samples` (ticks).
@@ -223,15 +225,11 @@ struct EngineRun {
     std::uint64_t h = checksum;
     std::uint64_t r = rejects;
     std::uint64_t ticks = 0;
-    std::uint32_t countdown = commit_every;  // commit after every commit_every requests (1: each, as the engine)
     if (mode == kThroughput) {
       const std::uint64_t t0 = tsc_begin();
       for (std::size_t i = s.preload; i < n; ++i) {
         h = apply(ex, ops[i], kEpochNs + static_cast<std::int64_t>(i), h, r);
-        if (--countdown == 0) {
-          ex.commit();
-          countdown = commit_every;
-        }
+        ex.request_done();
       }
       ex.commit();
       ticks = tsc_end() - t0;
@@ -242,10 +240,7 @@ struct EngineRun {
       std::uint32_t* sample = samples;
       for (std::size_t i = s.preload; i < n; ++i) {
         h = apply(ex, ops[i], kEpochNs + static_cast<std::int64_t>(i), h, r);
-        if (--countdown == 0) {
-          ex.commit();
-          countdown = commit_every;
-        }
+        ex.request_done();
         const std::uint64_t now = __rdtscp(&aux);
         const std::uint64_t d = now - prev;
         *sample++ = d > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<std::uint32_t>(d);
@@ -294,7 +289,6 @@ int counting_main(MatchShared& sh, const match::Stream& s, const SymbolTable& sy
     auto sink = std::make_unique<engine::CountingSink>();
     auto ex = std::make_unique<engine::Exchange>(symbols, *sink, exchange_options(o));
     EngineRun run;
-    run.commit_every = o.commit_every;
     run.preload(*ex, s);
     const std::int64_t switches0 = involuntary_switches();
     run.measure(*ex, s, mode, out, samples.data());
@@ -327,6 +321,7 @@ int ring_writer_main(MatchShared& sh, const match::Stream& s, const SymbolTable&
     create.capacity = o.ring_mib << 20;
     create.lock_memory = true;
     create.metadata = image;
+    create.align_commits = o.align_commits;
     shm::RingWriter writer = shm::RingWriter::create(ring_name(mode), create);
     if (mode == kThroughput) std::snprintf(sh.backing, sizeof sh.backing, "%s", shm::describe(writer.backing()).c_str());
     engine::RingSink sink(writer);
@@ -335,7 +330,6 @@ int ring_writer_main(MatchShared& sh, const match::Stream& s, const SymbolTable&
     const bool reader = o.reader != "none";
     if (reader && !sh.barrier.arrive_and_wait(phase++, sh.abort)) return 3;  // the reader has attached
     EngineRun run;
-    run.commit_every = o.commit_every;
     run.preload(*ex, s);
     const std::int64_t switches0 = involuntary_switches();
     run.measure(*ex, s, mode, out, samples.data());
@@ -443,9 +437,12 @@ int run_match(int argc, char** argv) {
   app.add_option("--ring-mib", o.ring_mib, "ring data size in MiB")->check(CLI::Range(1, 1024))->capture_default_str();
   app.add_option("--max-orders", o.max_orders, "ExchangeOptions::max_orders (order pool; the id index is twice that)")
       ->check(CLI::Range(std::uint64_t{1} << 16, std::uint64_t{1} << 24))->capture_default_str();
-  app.add_option("--commit-every", o.commit_every,
-                 "diagnostic: commit after every N requests instead of after each (the engine commits each)")
+  app.add_option("--requests-per-commit", o.requests_per_commit,
+                 "requests whose events share one commit under load (ExchangeOptions::requests_per_commit, as the "
+                 "engine; 1: a commit per request)")
       ->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  app.add_flag("--align-commits", o.align_commits,
+               "diagnostic: pad every commit to a cache line (shm::CreateOptions::align_commits)");
   CLI11_PARSE(app, argc, argv);
   match::Profile profile{};
   if (!match::parse_profile(o.profile, profile)) return usage_error("match", "--profile: use P2, P3 or P4");
@@ -467,8 +464,9 @@ int run_match(int argc, char** argv) {
   fmt::print("{} measured requests after a preload of {} resting orders; seed {}; engine on CPU {}, ring reader ({}) on "
              "CPU {}; sinks: {}; {}\n",
              n, spec.symbols * spec.resting_per_symbol, o.seed, o.cpus[0], o.reader, o.cpus[1], o.sink,
-             o.commit_every == 1 ? std::string("one commit per request")
-                                 : fmt::format("one commit per {} requests (diagnostic)", o.commit_every));
+             o.requests_per_commit == 1 ? std::string("one commit per request")
+                                        : fmt::format("one commit per {} requests, as the engine under load",
+                                                      o.requests_per_commit));
   fmt::print("{}\n", describe(clock, overheads));
 
   std::fprintf(stderr, "match: generating the %s stream (%llu ops) with the reference matcher...\n",
@@ -579,7 +577,7 @@ int run_match(int argc, char** argv) {
   JsonObject json;
   json.str("bench", "match").str("profile", spec.name).integer("ops", n).integer("preload", stream.preload);
   json.integer("seed", o.seed).integer("symbols", spec.symbols).integer("cpu_engine", o.cpus[0]).integer("cpu_reader", o.cpus[1]);
-  json.integer("commit_every", o.commit_every).str("reader", with_ring ? o.reader : "-");
+  json.integer("requests_per_commit", o.requests_per_commit).str("reader", with_ring ? o.reader : "-");
   json.str("clock", "tsc").num("tsc_mhz", clock.ticks_per_ns * 1e3, 3).num("tsc_resolution_ns", overheads.resolution_ns);
   json.num("rdtsc_ns", overheads.rdtsc_ns);
   JsonObject book;

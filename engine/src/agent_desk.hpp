@@ -152,7 +152,8 @@ inline Details order_details(Strategy strategy, const Ticket& t, OrderId id, boo
 // --- the agents' access to the exchange, for one tick ------------------------------
 
 // Requests go through here so that every decision is published the same way: the
-// order or cancel, then its AgentAction, committed as one batch.
+// order or cancel, then its AgentAction, ending one request (Exchange::request_done:
+// they always reach readers in the same commit).
 class Desk {
  public:
   Desk(Exchange& exchange, const Market& market, const Inventories& inventories, std::int64_t now_ns,
@@ -190,7 +191,7 @@ class Desk {
 
   // Submits the order and, if the exchange takes it, publishes the PlaceOrder
   // action that `describe(id)` returns, after the order's own events (so a
-  // rejected order leaves no action behind), and commits them as one batch.
+  // rejected order leaves no action behind), and ends the request.
   template <class Describe>
   Placed place(AgentId agent, const Ticket& t, Describe&& describe) noexcept {
     Placed placed;
@@ -204,7 +205,7 @@ class Desk {
     placed.accepted = true;
     placed.resting = result.resting > 0;
     publish(agent, t.symbol, AgentActionKind::PlaceOrder, describe(placed.id));
-    exchange_.commit();
+    exchange_.request_done();
     return placed;
   }
 
@@ -227,7 +228,7 @@ class Desk {
           .add(DetailKey::OrderQuantity, std::int64_t{remaining});
       publish(agent, symbol, AgentActionKind::CancelOrder, d);
     }
-    exchange_.commit();
+    exchange_.request_done();
     return true;
   }
 
@@ -242,7 +243,7 @@ class Desk {
     // Only `length` bytes were claimed: copy exactly the details present.
     std::copy_n(details.data(), details.size(), action.details);
   }
-  void commit() noexcept { exchange_.commit(); }
+  void request_done() noexcept { exchange_.request_done(); }
 
  private:
   Exchange& exchange_;

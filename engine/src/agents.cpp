@@ -340,7 +340,7 @@ class MarketMaker {
         .add(DetailKey::AskSize, std::int64_t{want[2].size})
         .add(DetailKey::Inventory, desk.inventory(who_.row, s));
     desk.publish(who_.id, s, AgentActionKind::AdjustQuote, d);
-    desk.commit();
+    desk.request_done();
   }
 
   Identity who_;

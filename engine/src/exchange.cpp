@@ -136,7 +136,7 @@ void Exchange::on_tick(std::uint64_t tick, std::int64_t now_ns) noexcept {
   if (options_.stats_interval_ticks != 0 && tick % options_.stats_interval_ticks == 0) {
     for (auto& book : books_) book->publish_stats(now_ns);
   }
-  sink_.commit();
+  commit();
 }
 
 }  // namespace ringside::engine

@@ -102,6 +102,7 @@ std::size_t OrderEntryServer::poll(std::int64_t now_ns, std::size_t budget) noex
       ++applied;
     }
   }
+  if (applied != 0) exchange_.commit();  // the input ran dry: publish the last batch
   return applied;
 }
 
@@ -129,7 +130,7 @@ void OrderEntryServer::apply(Client& client, const FrameHeader& frame, std::int6
                              : cancel.reduce_by == 0 ? exchange_.cancel(header.symbol, id, now_ns)
                                                      : exchange_.reduce(header.symbol, id, cancel.reduce_by, now_ns);
     if (why != RejectReason::None) reject(client, header, client_order_id, why, now_ns);
-    exchange_.commit();
+    exchange_.request_done();
     return;
   }
   const auto& request = *reinterpret_cast<const NewOrderRequest*>(copy);
@@ -155,7 +156,7 @@ void OrderEntryServer::apply(Client& client, const FrameHeader& frame, std::int6
   report(client, ack);
   const SubmitResult result = exchange_.submit(header.symbol, order, now_ns);  // fills and cancels via the listener
   if (result.reject != RejectReason::None) reject(client, header, client_order_id, result.reject, now_ns);
-  exchange_.commit();
+  exchange_.request_done();
 }
 
 void OrderEntryServer::reject(Client& client, const FrameHeader& request, std::uint64_t client_order_id,

@@ -27,7 +27,8 @@ class AgentPopulation {
   // Lets the agents follow their fills; call once before the first tick.
   void attach(Exchange& exchange);
   // One tick of simulated time (tick_interval_ms long): each agent decides whether
-  // to act, and acts through `exchange`, committing after each request.
+  // to act, and acts through `exchange`, ending each request with request_done()
+  // (Exchange::on_tick commits the last batch).
   // `activity` scales every agent's frequency (1.0 normal; the market-hours
   // profile and burst mode change it).
   void on_tick(std::uint64_t tick, std::int64_t now_ns, double activity, Exchange& exchange) noexcept;
