@@ -74,13 +74,15 @@ class OrderIndex {
   };
 
   std::size_t home(std::uint64_t key) const noexcept {
-    // The murmur3 finaliser: sequential ids spread over the table.
-    key ^= key >> 33;
-    key *= 0xff51afd7ed558ccdULL;
-    key ^= key >> 33;
-    key *= 0xc4ceb9fe1a85ec53ULL;
-    key ^= key >> 33;
-    return static_cast<std::size_t>(key) & mask_;
+    // Ids below 2^40 (the simulation's, counting up from 1) are their own hash: a
+    // new id lands next to the ids just before it, in a cache line the engine has
+    // just touched, and ids live at the same time never collide until they span
+    // the whole table. Above that sit order-entry ids (bit 63, client << 40, client
+    // order id): each client's sequence keeps that locality, and a golden-ratio
+    // multiple of the client's bits moves each client to a base of its own, so
+    // clients that number their orders alike do not pile up in one probe run.
+    // (murmur3 here cost a cache miss per lookup: a quarter of the matching time.)
+    return static_cast<std::size_t>(key + (key >> 40) * 0x9e3779b97f4a7c15ULL) & mask_;
   }
 
   std::size_t capacity_;
