@@ -138,7 +138,6 @@ struct Options {
   std::string reader = "lossy";
   std::uint64_t ring_mib = 64;
   std::uint64_t max_orders = std::uint64_t{1} << 18;
-  bool align_commits = false;
   std::uint32_t requests_per_commit = engine::ExchangeOptions{}.requests_per_commit;
 };
 
@@ -321,7 +320,6 @@ int ring_writer_main(MatchShared& sh, const match::Stream& s, const SymbolTable&
     create.capacity = o.ring_mib << 20;
     create.lock_memory = true;
     create.metadata = image;
-    create.align_commits = o.align_commits;
     shm::RingWriter writer = shm::RingWriter::create(ring_name(mode), create);
     if (mode == kThroughput) std::snprintf(sh.backing, sizeof sh.backing, "%s", shm::describe(writer.backing()).c_str());
     engine::RingSink sink(writer);
@@ -441,8 +439,6 @@ int run_match(int argc, char** argv) {
                  "requests whose events share one commit under load (ExchangeOptions::requests_per_commit, as the "
                  "engine; 1: a commit per request)")
       ->check(CLI::Range(1, 1 << 20))->capture_default_str();
-  app.add_flag("--align-commits", o.align_commits,
-               "diagnostic: pad every commit to a cache line (shm::CreateOptions::align_commits)");
   CLI11_PARSE(app, argc, argv);
   match::Profile profile{};
   if (!match::parse_profile(o.profile, profile)) return usage_error("match", "--profile: use P2, P3 or P4");

@@ -11,10 +11,10 @@
 namespace ringside::shm {
 
 RingWriter RingWriter::create(std::string_view name, const CreateOptions& options) {
-  return RingWriter(create_ring(name, options), options.align_commits);
+  return RingWriter(create_ring(name, options));
 }
 
-RingWriter::RingWriter(RingMap map, bool align_commits) : map_(std::move(map)), align_commits_(align_commits) {
+RingWriter::RingWriter(RingMap map) : map_(std::move(map)) {
   header_ = map_.header;
   data_ = map_.data;
   geometry_ = RingGeometry::of(*header_);
@@ -105,15 +105,6 @@ void RingWriter::commit_frames(bool stamp, std::int64_t publish_time_ns) noexcep
       if (stamp) frame->publish_time_ns = publish_time_ns;
     }
     p += length;
-  }
-  if (align_commits_ && (p & (kCacheLine - 1)) != 0 && p != commit_position_) {
-    // The batch ends on a cache line of its own: readers that read up to here never
-    // hold a line this writer writes again in this lap, so the next frame costs no
-    // invalidation of their copy. A limit is a multiple of kCacheLine, so this fits.
-    const PaddingRecord pad{static_cast<std::uint32_t>(kCacheLine - (p & (kCacheLine - 1))), kPaddingType, {}};
-    std::memcpy(data_ + (p & geometry_.mask), &pad, sizeof pad);
-    p += pad.length;
-    claim_position_ = p;
   }
   if (p == commit_position_) return;
   commit_position_ = p;

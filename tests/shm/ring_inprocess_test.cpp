@@ -116,35 +116,6 @@ TEST_F(Writer, AFrameCommittedWithAnotherLengthThanClaimedIsSkippedNotMisread) {
   EXPECT_EQ(check_frame(*got.frame, FrameMix::Small), "");
 }
 
-TEST_F(Writer, AlignedCommitsEndOnACacheLineAndReadersSkipThePadding) {
-  CreateOptions o = ring_of(16 << 10);
-  o.align_commits = true;
-  RingWriter w = RingWriter::create("events", o);
-  RingReader lossy = RingReader::attach("events", reader(ReaderKind::Lossy, StartAt::Oldest));
-  RingReader lossless = RingReader::attach("events", reader(ReaderKind::Lossless, StartAt::Oldest));
-  std::uint64_t next = 1;
-  for (int batch = 0; batch < 500; ++batch) {  // several laps of the ring, batches of 1 to 3 mixed frames
-    for (int i = 0; i <= batch % 3; ++i) {
-      const std::uint64_t seq = w.next_sequence() + static_cast<std::uint64_t>(i);
-      void* at = w.claim(frame_length(FrameMix::Mixed, seq));
-      ASSERT_NE(at, nullptr);
-      fill_frame(at, frame_length(FrameMix::Mixed, seq), seq);
-    }
-    w.commit();
-    EXPECT_EQ(w.position() % kCacheLine, 0u);
-    for (ReadResult got = lossless.read(); got.status == ReadStatus::Frame; got = lossless.read()) {
-      ASSERT_EQ(got.frame->sequence, next);
-      EXPECT_EQ(check_frame(*got.frame, FrameMix::Mixed), "");
-      ++next;
-    }
-    for (ReadResult got = lossy.read(); got.status == ReadStatus::Frame; got = lossy.read()) {
-      EXPECT_EQ(got.missed, 0u);
-    }
-  }
-  EXPECT_EQ(next, w.next_sequence());
-  EXPECT_EQ(lossy.missed_total(), 0u);
-}
-
 TEST_F(Writer, PublishCopiesAFinishedFrame) {
   RingWriter w = RingWriter::create("events", ring_of(16 << 10));
   RingReader r = RingReader::attach("events", reader(ReaderKind::Lossy));

@@ -91,10 +91,6 @@ struct CreateOptions {
   std::chrono::milliseconds reader_timeout{5000};
   bool lock_memory = true;                       // mlock the whole file
   bool bind_numa = true;                         // bind to the calling thread's NUMA node
-  // Pad every commit to the end of its cache line, so a reader that has read a
-  // batch never holds a line the writer writes again (no invalidation per commit,
-  // at the cost of up to 56 bytes of padding per commit).
-  bool align_commits = false;
 };
 
 // Creates a ring file for a new writer generation and swaps it in under the

@@ -66,7 +66,7 @@ class RingWriter {
   const BackingReport& backing() const noexcept { return map_.backing; }
 
  private:
-  RingWriter(RingMap map, bool align_commits);
+  explicit RingWriter(RingMap map);
   void commit_frames(bool stamp, std::int64_t publish_time_ns) noexcept;
   void make_room(std::uint64_t end) noexcept;
   void wait_for_lossless_readers(std::uint64_t horizon) noexcept;
@@ -80,7 +80,6 @@ class RingWriter {
   std::uint64_t last_frame_ = 0;       // start of the last claimed frame
   std::uint64_t limit_ = 0;            // claims may end here without overwriting intact bytes
   std::uint64_t next_sequence_ = 1;
-  bool align_commits_ = false;
   bool closed_ = false;
 };
 
