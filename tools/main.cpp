@@ -19,6 +19,12 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ringside 0.1.0");
   ringside::tools::add_import_lobster_command(app);
   ringside::tools::add_orders_command(app);
+  ringside::tools::add_ls_command(app);
+  ringside::tools::add_inspect_command(app);
+  ringside::tools::add_tail_command(app);
+  ringside::tools::add_export_command(app);
+  ringside::tools::add_record_command(app);
+  ringside::tools::add_replay_command(app);
 
   try {
     app.parse(argc, argv);
