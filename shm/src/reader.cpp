@@ -282,20 +282,26 @@ ReadResult RingReader::idle() noexcept {
   if (slot_ != nullptr) slot_->heartbeat_ns.store(now, std::memory_order_relaxed);  // relaxed: a liveness hint
   if (now < next_liveness_check_) return {ReadStatus::Empty, nullptr, 0};
   next_liveness_check_ = now + std::chrono::duration_cast<std::chrono::nanoseconds>(options_.liveness_check).count();
-  // Acquire: a reader that sees Closed has seen every commit before it; the
-  // ring is drained (we are idle), so nothing is lost by reporting it now.
+  // Acquire: a reader that sees Closed has seen every commit before it. A commit
+  // may have landed since read() found nothing, so a terminal status is only
+  // reported when the cursor, read again after that load, has nothing more.
   const auto state = static_cast<WriterState>(header_->writer_state.load(std::memory_order_acquire));
+  const auto unless_more = [&](ReadStatus status) -> ReadResult {
+    // Acquire, as in read(): the frames below the cursor are complete.
+    const bool more = header_->write_position.load(std::memory_order_acquire) > position_;
+    return {more ? ReadStatus::Empty : status, nullptr, 0};
+  };
   struct stat st {};
   const bool named = ::stat(map_.path.c_str(), &st) == 0;
-  if (named && (st.st_ino != map_.inode || st.st_dev != map_.device)) return {ReadStatus::NewGeneration, nullptr, 0};
+  if (named && (st.st_ino != map_.inode || st.st_dev != map_.device)) return unless_more(ReadStatus::NewGeneration);
   if (state == WriterState::Superseded) {
     // create_ring marks the old generation Superseded before it renames the new file
     // into place: while the name still points at this file, reattach() would map it
     // again, so NewGeneration waits for the rename.
-    return {named ? ReadStatus::Empty : ReadStatus::NewGeneration, nullptr, 0};
+    return named ? ReadResult{ReadStatus::Empty, nullptr, 0} : unless_more(ReadStatus::NewGeneration);
   }
-  if (state == WriterState::Closed) return {ReadStatus::WriterClosed, nullptr, 0};
-  if (!process_alive(header_->writer_pid)) return {ReadStatus::WriterDead, nullptr, 0};
+  if (state == WriterState::Closed) return unless_more(ReadStatus::WriterClosed);
+  if (!process_alive(header_->writer_pid)) return unless_more(ReadStatus::WriterDead);
   return {ReadStatus::Empty, nullptr, 0};
 }
 

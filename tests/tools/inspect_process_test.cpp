@@ -56,7 +56,7 @@ TEST_F(InspectTest, HeaderWriterAndExactLags) {
   const json s = inspect("events");
   EXPECT_EQ(s["ring"], "events");
   EXPECT_EQ(s["path"], (rings() / "events").string());
-  EXPECT_EQ(s["layout_version"], 1);
+  EXPECT_EQ(s["layout_version"], shm::kLayoutVersion);
   EXPECT_EQ(s["frame_alignment"], 8);
   EXPECT_EQ(s["capacity"], 64 << 10);
   EXPECT_EQ(s["backing"], "shm");
