@@ -6,6 +6,7 @@
 
 #include "c2c.hpp"
 #include "encoders_bench.hpp"
+#include "gateway_bench.hpp"
 #include "match_bench.hpp"
 #include "publish_bench.hpp"
 #include "ring_oneway.hpp"
@@ -35,6 +36,8 @@ constexpr Subcommand kSubcommands[] = {
      ringside::bench::run_publish},
     {"match", "matching engine requests/s and per-request latency on profiles P2/P3/P4, counting sink vs ring",
      ringside::bench::run_match},
+    {"gateway", "ringside-gateway under N WebSocket clients: frames/s delivered, ring-to-client latency, memory",
+     ringside::bench::run_gateway},
 };
 
 void usage(std::FILE* out) {
