@@ -1,6 +1,7 @@
 #include "ringside/core/json_encoder.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -14,6 +15,24 @@ namespace ringside {
 
 using detail::Int128;
 using detail::UInt128;
+
+void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", u);
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
 
 struct JsonEncoder::SymbolText {
   std::string quoted;  // "AAPL" with quotes, JSON-escaped
@@ -44,21 +63,8 @@ constexpr std::uint64_t kPow10[20] = {1ull,
                                       10000000000000000000ull};
 
 std::string json_quote(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", u);
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
+  std::string out;
+  append_json_string(out, text);
   return out;
 }
 

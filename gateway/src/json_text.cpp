@@ -1,9 +1,9 @@
 #include "ringside/gateway/json_text.hpp"
 
 #include <charconv>
-#include <cstdio>
 
 #include "ringside/core/iso_time.hpp"
+#include "ringside/core/json_encoder.hpp"
 
 namespace ringside::gateway {
 namespace {
@@ -12,23 +12,7 @@ __extension__ typedef __int128 Int128;
 __extension__ typedef unsigned __int128 UInt128;
 }  // namespace
 
-void append_quoted(std::string& out, std::string_view text) {
-  out += '"';
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", u);
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
+void append_quoted(std::string& out, std::string_view text) { append_json_string(out, text); }
 
 void append_int(std::string& out, std::int64_t value) {
   char digits[24];

@@ -396,17 +396,20 @@ void RingFeed::append_gap(std::uint64_t from, std::uint64_t to) {
 
 namespace {
 
+// [price,quantity]: one level, as snapshots and updates both send it.
+void level_json(std::string& out, Ticks price, Volume quantity, const PriceScale& scale) {
+  out += '[';
+  append_price(out, price, scale);
+  out += ',';
+  append_int(out, quantity);
+  out += ']';
+}
+
 void levels_json(std::string& out, std::span<const PriceLevel> levels, const PriceScale& scale) {
   out += '[';
-  bool first = true;
-  for (const PriceLevel& l : levels) {
-    if (!first) out += ',';
-    first = false;
-    out += '[';
-    append_price(out, l.price, scale);
-    out += ',';
-    append_int(out, l.quantity);
-    out += ']';
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    if (i != 0) out += ',';
+    level_json(out, levels[i].price, levels[i].quantity, scale);
   }
   out += ']';
 }
@@ -418,11 +421,7 @@ void changes_json(std::string& out, std::span<const LevelChange> changes, Side s
     if (c.side != side) continue;
     if (!first) out += ',';
     first = false;
-    out += '[';
-    append_price(out, c.price, scale);
-    out += ',';
-    append_int(out, c.quantity);
-    out += ']';
+    level_json(out, c.price, c.quantity, scale);
   }
   out += ']';
 }

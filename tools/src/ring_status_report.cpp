@@ -8,25 +8,16 @@
 
 #include "ringside/core/instrument.hpp"
 #include "ringside/core/iso_time.hpp"
+#include "ringside/core/json_encoder.hpp"
 
 namespace ringside::tools {
 namespace fs = std::filesystem;
 namespace {
 
 std::string json_quote(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      out += fmt::format("\\u{:04x}", u);
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+  std::string out;
+  append_json_string(out, text);
+  return out;
 }
 
 std::string iso_time(std::int64_t ns) {

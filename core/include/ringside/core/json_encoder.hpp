@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "ringside/core/frame.hpp"
@@ -21,6 +22,11 @@
 namespace ringside {
 
 struct FrameBuffer;
+
+// Appends `text` as a JSON string, quotes included: quotes, backslashes and
+// control characters escaped. For the JSON the edge processes make themselves
+// (replies, notices, tool output); events go through JsonEncoder.
+void append_json_string(std::string& out, std::string_view text);
 
 struct Encoded {
   std::string_view bytes;
