@@ -1,5 +1,8 @@
 #include "ringside/core/enums.hpp"
 
+#include <algorithm>
+#include <charconv>
+
 #include "ringside/core/frame.hpp"
 
 namespace ringside {
@@ -61,6 +64,17 @@ std::string_view agent_id_prefix(AgentType v) noexcept { return lookup(kAgentPre
 int agent_id_digits(AgentType v) noexcept {
   const auto i = static_cast<unsigned>(v);
   return i < kAgentTypeCount ? kAgentDigits[i] : 0;
+}
+
+std::string_view format_agent_id(AgentId id, AgentIdText& out) noexcept {
+  const AgentType type = agent_type_of(id);
+  const std::string_view prefix = agent_id_prefix(type);
+  char* p = std::copy(prefix.begin(), prefix.end(), out.bytes);
+  char digits[8];
+  char* end = std::to_chars(digits, digits + sizeof digits, agent_index_of(id)).ptr;
+  for (auto pad = agent_id_digits(type) - (end - digits); pad > 0; --pad) *p++ = '0';
+  p = std::copy(digits, end, p);
+  return {out.bytes, static_cast<std::size_t>(p - out.bytes)};
 }
 
 DetailValueKind value_kind_of(DetailKey key) noexcept {

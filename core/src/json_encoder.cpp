@@ -138,16 +138,11 @@ class Writer {
     p_ += kIsoTimestampLength;
     *p_++ = '"';
   }
-  // "retail-0042": the type's prefix and the index zero-padded to the type's width.
+  // "retail-0042".
   void agent(AgentId id) noexcept {
-    const AgentType type = agent_type_of(id);
+    AgentIdText text_buffer;
     *p_++ = '"';
-    text(agent_id_prefix(type));
-    char digits[8];
-    char* end = std::to_chars(digits, digits + sizeof digits, agent_index_of(id)).ptr;
-    const auto count = static_cast<int>(end - digits);
-    for (int pad = agent_id_digits(type) - count; pad > 0; --pad) *p_++ = '0';
-    text(std::string_view(digits, static_cast<std::size_t>(count)));
+    text(format_agent_id(id, text_buffer));
     *p_++ = '"';
   }
 

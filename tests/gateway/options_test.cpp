@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "ringside/gateway/data_quality.hpp"
+#include "ringside/core/data_quality.hpp"
 #include "ringside/gateway/json_text.hpp"
 #include "ringside/gateway/options.hpp"
 #include "ringside/gateway/subscription.hpp"

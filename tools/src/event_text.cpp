@@ -86,13 +86,8 @@ void TextCursor::uuid(UuidKind kind, std::uint64_t id) noexcept {
 }
 
 void TextCursor::agent(AgentId id) noexcept {
-  const AgentType type = agent_type_of(id);
-  text(agent_id_prefix(type));
-  char digits[12];
-  char* end = std::to_chars(digits, digits + sizeof digits, agent_index_of(id)).ptr;
-  const auto count = static_cast<int>(end - digits);
-  for (int pad = agent_id_digits(type) - count; pad > 0; --pad) *p_++ = '0';
-  text(std::string_view(digits, static_cast<std::size_t>(count)));
+  AgentIdText text_buffer;
+  text(format_agent_id(id, text_buffer));
 }
 
 void TextCursor::iso_time(std::int64_t ns) noexcept {

@@ -98,6 +98,13 @@ std::string_view to_string(AgentType) noexcept;  // "Retail", ..., "External"
 std::string_view agent_id_prefix(AgentType) noexcept;
 int agent_id_digits(AgentType) noexcept;
 
+// "retail-0042": the agent's id as JSON and Kafka keys spell it. Written into
+// `out`; the view is valid while `out` is.
+struct AgentIdText {
+  char bytes[32];
+};
+std::string_view format_agent_id(AgentId id, AgentIdText& out) noexcept;
+
 DetailValueKind value_kind_of(DetailKey) noexcept;
 
 }  // namespace ringside

@@ -25,7 +25,7 @@
 #include "ringside/core/json_encoder.hpp"
 #include "ringside/gateway/batch.hpp"
 #include "ringside/gateway/book_builder.hpp"
-#include "ringside/gateway/data_quality.hpp"
+#include "ringside/core/data_quality.hpp"
 #include "ringside/gateway/options.hpp"
 #include "ringside/shm/reader.hpp"
 

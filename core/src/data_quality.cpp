@@ -1,6 +1,6 @@
-#include "ringside/gateway/data_quality.hpp"
+#include "ringside/core/data_quality.hpp"
 
-namespace ringside::gateway {
+namespace ringside {
 
 DataQualityInjector::DataQualityInjector(const DataQualityConfig& config, std::uint64_t seed)
     : enabled_(config.enabled &&
@@ -30,4 +30,4 @@ Injection DataQualityInjector::decide() noexcept {
   return Injection::None;
 }
 
-}  // namespace ringside::gateway
+}  // namespace ringside

@@ -1,9 +1,10 @@
-// Data-quality injection (seeds/000 section 2.6) on the gateway's JSON stream.
+// Data-quality injection (seeds/000 section 2.6) at the edge encoders (gateway
+// JSON stream, Kafka egress).
 //
-// The ring stays exact; only what JSON clients receive is degraded, as the seed's
+// The ring stays exact; only what the edge sends is degraded, as the seed's
 // simulator did it: an event is dropped (missing_data_rate), sent twice
 // (duplicate_rate) or sent after the event that follows it (out_of_order_rate).
-// FlatBuffers clients and the book channel always see the exact stream. The
+// The gateway's FlatBuffers clients and book channel always see the exact stream. The
 // decisions come from a seeded generator, so a run is reproducible.
 #pragma once
 
@@ -12,7 +13,7 @@
 
 #include "ringside/core/config.hpp"
 
-namespace ringside::gateway {
+namespace ringside {
 
 enum class Injection : std::uint8_t { None, Drop, Duplicate, Delay };
 
@@ -39,4 +40,4 @@ class DataQualityInjector {
   std::uint64_t delayed_ = 0;
 };
 
-}  // namespace ringside::gateway
+}  // namespace ringside
