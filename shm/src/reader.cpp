@@ -206,6 +206,14 @@ void RingReader::publish_progress() noexcept {
   published_ = position_;
 }
 
+void RingReader::release(std::uint64_t end_position, std::uint64_t next_sequence) noexcept {
+  if (slot_ == nullptr || end_position <= published_ || end_position > position_) return;
+  // Release, as in publish_progress: every use of the frames below comes first.
+  slot_->position.store(end_position, std::memory_order_release);
+  slot_->next_sequence.store(next_sequence, std::memory_order_relaxed);
+  published_ = end_position;
+}
+
 void RingReader::heartbeat() noexcept {
   since_heartbeat_ = 0;
   if (slot_ != nullptr) slot_->heartbeat_ns.store(monotonic_ns(), std::memory_order_relaxed);
@@ -214,8 +222,8 @@ void RingReader::heartbeat() noexcept {
 ReadResult RingReader::read() noexcept {
   const bool lossless = options_.kind == ReaderKind::Lossless;
   if (slot_ != nullptr) {
-    // The frame returned last time is done with now.
-    if (position_ != published_) publish_progress();
+    // The frame returned last time is done with now (unless release() decides).
+    if (options_.release_on_read && position_ != published_) publish_progress();
     // Acquire pairs with the writer's eviction CAS.
     if (lossless && slot_->state.load(std::memory_order_acquire) == static_cast<std::uint32_t>(SlotState::Evicted)) {
       const std::uint64_t next = header_->next_sequence.load(std::memory_order_relaxed);

@@ -53,6 +53,11 @@ struct ReaderOptions {
   std::string name;                            // shown by `ringside inspect`
   bool register_lossy = true;                  // lossy readers appear in the reader table when permitted
   std::chrono::milliseconds liveness_check{100};  // how often an idle reader checks on the writer (0: every empty read)
+  // Lossless only. true: a frame is done with at the next read(). false: frames stay
+  // held, valid in place, until release() says so (the writer may not overwrite
+  // them), for a reader
+  // whose work on a frame finishes later and out of order (Kafka acknowledgements).
+  bool release_on_read = true;
 };
 
 struct WriterStatus {
@@ -84,6 +89,12 @@ class RingReader {
   // Tells the writer this (lossless) reader is alive while it is busy elsewhere;
   // read() does it on its own every 256 frames and every 256 empty polls.
   void heartbeat() noexcept;
+
+  // With release_on_read = false: everything below `end_position` (a position()
+  // seen after some read()) is done with, and the writer may overwrite it;
+  // `next_sequence` is the first frame not done (for the lag `ringside inspect`
+  // shows). Positions only grow: a smaller one is ignored.
+  void release(std::uint64_t end_position, std::uint64_t next_sequence) noexcept;
 
   // Whether the frame the last read() returned is still whole: always for a lossy
   // reader (it holds a checked copy); for a lossless reader, false once it has been
