@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   ringside::tools::add_export_command(app);
   ringside::tools::add_record_command(app);
   ringside::tools::add_replay_command(app);
+  ringside::tools::add_kafka_mock_command(app);
 
   try {
     app.parse(argc, argv);

@@ -53,6 +53,10 @@ check(p.returncode == 0, f"--duration 2 exits 0 (rc {p.returncode})", output)
 check(1.5 < elapsed < 30, f"--duration 2 stops after about 2 s ({elapsed:.1f} s)", output)
 check("started sample event stream" in output and "where to look" in output, "says what it started and where to look", output)
 check("stopped sample event stream" in output, "stops what it started", output)
+check("started kafka egress" in output and "Kafka (embedded) bootstrap:" in output,
+      "starts the Kafka egress on an embedded Kafka and says how to consume", output)
+check("stopped kafka egress" in output and "acknowledged by Kafka" in output,
+      "stops the egress, which reports what Kafka acknowledged", output)
 check("0 failed" in output, "the events it wrote validate against the schema", output)
 check(no_stragglers(p.pid), "no process of the demo is left running")
 check(os.path.getsize(f"{out}/events.ndjson") > 0, "events file written")

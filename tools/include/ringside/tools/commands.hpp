@@ -28,5 +28,6 @@ void add_export_command(CLI::App& app);
 void add_record_command(CLI::App& app);
 // ringside replay FILE...: a capture published into a ring at the recorded pacing, scaled.
 void add_replay_command(CLI::App& app);
+void add_kafka_mock_command(CLI::App& app);
 
 }  // namespace ringside::tools
