@@ -432,6 +432,7 @@ struct Egress::Impl {
   // --- rings ---------------------------------------------------------------------
 
   void try_attach(RingSource& s) {
+    if (!s.window.empty()) return;  // messages of a lost attachment are still in flight: they finish first
     const auto now = Clock::now();
     if (now < s.next_attach) return;
     s.next_attach = now + std::chrono::milliseconds(500);
@@ -441,11 +442,8 @@ struct Egress::Impl {
     } catch (const std::exception& e) {
       throw std::runtime_error(e.what());
     }
-    shm::ReaderOptions ro;
-    ro.kind = shm::ReaderKind::Lossless;
-    ro.name = "egress";
-    ro.release_on_read = false;
-    ro.start = saved || options.start == "oldest" ? shm::StartAt::Oldest : shm::StartAt::Newest;
+    const shm::ReaderOptions ro =
+        reader_options(saved || options.start == "oldest" ? shm::StartAt::Oldest : shm::StartAt::Newest);
     try {
       s.reader.emplace(shm::RingReader::attach(s.name, ro));
     } catch (const shm::RingError& e) {
@@ -455,10 +453,20 @@ struct Egress::Impl {
       }
       return;
     }
-    begin_generation(s, saved);
+    begin_generation(s, saved, false);
   }
 
-  void begin_generation(RingSource& s, const std::optional<CommittedPosition>& saved) {
+  static shm::ReaderOptions reader_options(shm::StartAt start) {
+    shm::ReaderOptions ro;
+    ro.kind = shm::ReaderKind::Lossless;
+    ro.name = "egress";
+    ro.release_on_read = false;  // frames stay held until Kafka acknowledges them
+    ro.start = start;
+    return ro;
+  }
+
+  // `following`: a new generation replaced the one this egress was reading.
+  void begin_generation(RingSource& s, const std::optional<CommittedPosition>& saved, bool following) {
     shm::RingReader& r = *s.reader;
     try {
       s.symbols = r.metadata().empty() ? SymbolTable{} : SymbolTable::from_image(r.metadata());
@@ -488,7 +496,7 @@ struct Egress::Impl {
                    "restarted while the egress was stopped); frames of generation {} after seq {} that were not "
                    "acknowledged cannot be recovered. Starting at the oldest frame of generation {}.",
                    s.name, saved->generation, s.generation, saved->generation, saved->next_sequence, s.generation);
-    } else {
+    } else if (!following) {
       spdlog::info("ring {}: generation {}, no committed position: starting at the {} frame (seq {})", s.name,
                    s.generation, options.start, first);
     }
@@ -521,7 +529,9 @@ struct Egress::Impl {
       return 0;
     }
     if (s.draining) {
-      if (s.window.empty() || s.metrics->attached.get() == 0) switch_generation(s);
+      // Sequences start again in the new generation, so the old one's messages
+      // must all be finished before its window is reused.
+      if (s.window.empty() && resends.empty() && !has_delayed) switch_generation(s);
       return 0;
     }
     std::size_t handled = 0;
@@ -565,7 +575,8 @@ struct Egress::Impl {
           s.resume_from = s.window.next_sequence();
           s.check_resume = true;
           try {
-            s.reader->reattach();
+            s.reader.reset();
+            s.reader.emplace(shm::RingReader::attach(s.name, reader_options(shm::StartAt::Oldest)));
             if (s.reader->generation() != s.generation) {
               s.draining = true;  // the evicting writer is gone too; treat as a new generation
               return handled;
@@ -584,18 +595,20 @@ struct Egress::Impl {
 
   void switch_generation(RingSource& s) {
     commit(s);
+    const std::uint64_t previous = s.generation;
+    shm::ReaderOptions ro = reader_options(shm::StartAt::Oldest);  // a new generation is followed from its first frame
     try {
-      s.reader->reattach();
+      s.reader.reset();
+      s.reader.emplace(shm::RingReader::attach(s.name, ro));
     } catch (const shm::RingError& e) {
-      spdlog::warn("ring {}: re-attach to the new generation failed ({}); retrying", s.name, e.what());
+      spdlog::warn("ring {}: attaching to the new generation failed ({}); retrying", s.name, e.what());
       s.reader.reset();
       s.metrics->attached.set(0);
       return;
     }
-    spdlog::info("ring {}: generation {} is all in Kafka; following generation {}", s.name, s.generation,
-                 s.reader->generation());
-    // The state file names the old generation, so begin_generation starts the new one from its oldest frame.
-    begin_generation(s, CommittedPosition{s.name, s.generation, s.window.next_unfinished()});
+    spdlog::info("ring {}: generation {} is all in Kafka; following generation {} from its first frame", s.name,
+                 previous, s.reader->generation());
+    begin_generation(s, std::nullopt, true);
   }
 
   void handle(RingSource& s, const FrameHeader& frame, std::uint64_t missed, const std::atomic<bool>& stop) {
@@ -740,8 +753,8 @@ struct Egress::Impl {
   // --- commit and housekeeping -------------------------------------------------------
 
   void release(RingSource& s) {
-    if (!s.reader) return;
     s.window.advance();
+    if (!s.reader) return;
     // With nothing in flight, every frame read so far is done (sent or skipped).
     const std::uint64_t through = s.window.empty() ? s.reader->position() : s.window.released_position();
     s.reader->release(through, s.window.next_unfinished());
