@@ -153,8 +153,11 @@ struct Egress::Impl {
     } else {
       bootstrap = options.brokers;
     }
+    // The embedded cluster's topics come first: the producer's first metadata
+    // request would auto-create them with the mock's default partition count.
+    if (cluster && options.create_topics) create_topics();
     make_producer();
-    if (options.create_topics) create_topics();
+    if (!cluster && options.create_topics) create_topics();
   }
 
   ~Impl() {
@@ -377,6 +380,13 @@ struct Egress::Impl {
         add_header(r.headers.get(), "value_omitted", "true");
         err = produce(topic, r.key, {}, r.headers, r.opaque);
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return;
+      }
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR && !r.dead_letter) {
+        // Sent again after a timeout, now refused outright: a dead letter after all.
+        Resend failed = std::move(r);
+        resends.pop_front();
+        refused(failed.topic, failed.key, failed.value, std::move(failed.headers), failed.opaque, err);
+        continue;
       }
       if (err != RD_KAFKA_RESP_ERR_NO_ERROR) give_up(r.opaque, topic, err);
       resends.pop_front();
@@ -667,16 +677,22 @@ struct Egress::Impl {
       Headers h = event_headers(s, frame);
       rd_kafka_resp_err_t err{};
       if (!produce_waiting(topic, key, value.bytes, h, opaque, stop, err)) return;
-      if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
-        Headers d = event_headers(s, frame);
-        dead_letter_headers(d.get(), topic, key, rd_kafka_err2str(err), DeadLetterReason::TooLarge, value.bytes.size(), false);
-        metrics.dead_letters[static_cast<std::size_t>(topic)][static_cast<std::size_t>(DeadLetterReason::TooLarge)].add();
-        resends.push_back(Resend{topic, opaque, std::string(key), std::string(value.bytes), std::move(d), true});
-      } else if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        give_up(opaque, topic, err);
-      }
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) refused(topic, key, value.bytes, event_headers(s, frame), opaque, err);
     }
     send_delayed(stop);
+  }
+
+  // librdkafka refused a message outright (too large, or a topic error it already
+  // knows, such as an authorization failure): it becomes a dead letter.
+  void refused(Topic topic, std::string_view key, std::string_view value, Headers headers, void* opaque,
+               rd_kafka_resp_err_t err) {
+    const DeadLetterReason reason =
+        err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? DeadLetterReason::TooLarge : DeadLetterReason::Delivery;
+    const std::string error = fmt::format("{}: {}", rd_kafka_err2name(err), rd_kafka_err2str(err));
+    dead_letter_headers(headers.get(), topic, key, error, reason, value.size(), false);
+    metrics.failed[static_cast<std::size_t>(topic)].add();
+    metrics.dead_letters[static_cast<std::size_t>(topic)][static_cast<std::size_t>(reason)].add();
+    resends.push_back(Resend{topic, opaque, std::string(key), std::string(value), std::move(headers), true});
   }
 
   void send_delayed(const std::atomic<bool>& stop) {
@@ -684,7 +700,9 @@ struct Egress::Impl {
     has_delayed = false;
     rd_kafka_resp_err_t err{};
     if (!produce_waiting(delayed_topic, delayed_key, delayed_value, delayed_headers, delayed_opaque, stop, err)) return;
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) give_up(delayed_opaque, delayed_topic, err);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      refused(delayed_topic, delayed_key, delayed_value, std::move(delayed_headers), delayed_opaque, err);
+    }
   }
 
   Headers event_headers(const RingSource& s, const FrameHeader& frame) const {
