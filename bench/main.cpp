@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "c2c.hpp"
+#include "egress_bench.hpp"
 #include "encoders_bench.hpp"
 #include "gateway_bench.hpp"
 #include "match_bench.hpp"
@@ -38,6 +39,8 @@ constexpr Subcommand kSubcommands[] = {
      ringside::bench::run_match},
     {"gateway", "ringside-gateway under N WebSocket clients: frames/s delivered, ring-to-client latency, memory",
      ringside::bench::run_gateway},
+    {"egress", "ringside-egress into librdkafka's embedded cluster: msgs/s vs a raw producer, ring-to-ack latency",
+     ringside::bench::run_egress},
 };
 
 void usage(std::FILE* out) {
