@@ -21,7 +21,6 @@ usage: dlq_test.py BIN_DIR WORK_DIR too_large|delivery|encode
 """
 import datetime
 import re
-import time
 
 from egress_harness import (DLQ, EVENT_TOPICS, TOPIC_OF, TestFailure, check, note, run, seq_accounting, short,
                             wait_for)
