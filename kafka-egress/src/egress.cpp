@@ -82,7 +82,16 @@ struct Resend {
   std::string key, value;
   Headers headers;
   bool dead_letter;
+  int attempts = 0;                 // refusals so far (see refused())
+  Clock::time_point not_before{};   // backoff before the next attempt
 };
+
+// A message librdkafka refuses outright for its topic (an error it learnt from
+// the cluster moments ago, e.g. while partitions are unknown) is tried again
+// this many times, backing off, before it becomes a dead letter: the seed's
+// three retries (seeds/000 section 3.5.2).
+constexpr int kRefusalRetries = 3;
+constexpr auto kRefusalBackoff = std::chrono::milliseconds(100);
 
 struct RingSource {
   std::size_t index = 0;
@@ -194,8 +203,9 @@ struct Egress::Impl {
       static_cast<Impl*>(self)->kafka_error(static_cast<rd_kafka_resp_err_t>(err), reason);
     });
     rd_kafka_conf_set_log_cb(conf, [](const rd_kafka_t*, int level, const char* facility, const char* text) {
-      const auto l = level <= 3 ? spdlog::level::err : level == 4 ? spdlog::level::warn
-                   : level <= 6 ? spdlog::level::info : spdlog::level::debug;
+      // librdkafka's notices and infos (connection churn, idempotence handshakes)
+      // are its own business; the egress logs what they mean for delivery.
+      const auto l = level <= 3 ? spdlog::level::err : level == 4 ? spdlog::level::warn : spdlog::level::debug;
       spdlog::log(l, "librdkafka {}: {}", facility, text);
     });
     producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
@@ -371,8 +381,10 @@ struct Egress::Impl {
   // Sends what delivery reports handed back. A dead letter too large for the
   // producer goes without its value (its headers say so, and seq finds it).
   void send_resends() {
+    const auto now = Clock::now();
     while (!resends.empty() && !fatal) {
       Resend& r = resends.front();
+      if (r.not_before > now) return;
       const Topic topic = r.dead_letter ? Topic::DeadLetters : r.topic;
       auto err = produce(topic, r.key, r.value, r.headers, r.opaque);
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return;  // the next loop tries again
@@ -385,7 +397,7 @@ struct Egress::Impl {
         // Sent again after a timeout, now refused outright: a dead letter after all.
         Resend failed = std::move(r);
         resends.pop_front();
-        refused(failed.topic, failed.key, failed.value, std::move(failed.headers), failed.opaque, err);
+        refused(failed.topic, failed.key, failed.value, std::move(failed.headers), failed.opaque, err, failed.attempts);
         continue;
       }
       if (err != RD_KAFKA_RESP_ERR_NO_ERROR) give_up(r.opaque, topic, err);
@@ -682,10 +694,17 @@ struct Egress::Impl {
     send_delayed(stop);
   }
 
-  // librdkafka refused a message outright (too large, or a topic error it already
-  // knows, such as an authorization failure): it becomes a dead letter.
+  // librdkafka refused a message outright: too large (a dead letter at once), or
+  // a topic error it already knows (tried again kRefusalRetries times, then a
+  // dead letter).
   void refused(Topic topic, std::string_view key, std::string_view value, Headers headers, void* opaque,
-               rd_kafka_resp_err_t err) {
+               rd_kafka_resp_err_t err, int attempts = 0) {
+    if (err != RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && attempts < kRefusalRetries) {
+      metrics.retried[static_cast<std::size_t>(topic)].add();
+      resends.push_back(Resend{topic, opaque, std::string(key), std::string(value), std::move(headers), false,
+                               attempts + 1, Clock::now() + kRefusalBackoff * (1 << attempts)});
+      return;
+    }
     const DeadLetterReason reason =
         err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? DeadLetterReason::TooLarge : DeadLetterReason::Delivery;
     const std::string error = fmt::format("{}: {}", rd_kafka_err2name(err), rd_kafka_err2str(err));
