@@ -660,7 +660,7 @@ int run_egress(int argc, char** argv) {
   app.add_option("--brokers", o.brokers, "brokers of the embedded cluster")->check(CLI::Range(1, 16))->capture_default_str();
   app.add_option("--cluster", o.cluster,
                  "who starts the embedded cluster: bench (this process, topics created before the egress's producer "
-                 "exists) or egress (brokers = \"embedded\", which can fail at start: see bench/README.md)")
+                 "exists) or egress (brokers = \"embedded\", as ringside-egress does)")
       ->check(CLI::IsMember({"bench", "egress"}))
       ->capture_default_str();
   app.add_option("-X,--property", o.properties, "librdkafka property NAME=VALUE over the seed's defaults, for the raw "
@@ -680,12 +680,11 @@ int run_egress(int argc, char** argv) {
 
     egress::EgressOptions eo;
     eo.rings = {kRing};
-    // With brokers = "embedded" the Egress creates its producer, then the topics:
-    // the producer's first metadata request can reach the mock first, which
-    // auto-creates the topic (librdkafka 2.0's mock does, whatever
-    // allow.auto.create.topics says), and the Egress then fails to start ("Topic
-    // already exists"; most starts on the dev VM). The same cluster and topics
-    // made here, before any producer exists, take that race out.
+    // "bench": the same mock cluster and topics made here, before any producer
+    // exists, so the figures do not depend on how the Egress orders its start-up
+    // (before fea77b7 it made its producer first, whose metadata request had the
+    // mock auto-create a topic, and most starts failed: "Topic already exists").
+    // "egress": brokers = "embedded", as ringside-egress runs by default.
     std::unique_ptr<egress::MockCluster> cluster;
     if (o.cluster == "bench") {
       cluster = std::make_unique<egress::MockCluster>(o.brokers);
