@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  o.announce = true;  // stdout carries the JSON lines scripts read
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGPIPE, SIG_IGN);

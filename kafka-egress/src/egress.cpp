@@ -529,11 +529,13 @@ struct Egress::Impl {
     s.metrics->attached.set(1);
     s.metrics->committed_sequence.set(s.committed);
     commit(s);
-    std::fputs(fmt::format("{{\"event\":\"attached\",\"ring\":\"{}\",\"generation\":{},\"resume_sequence\":{}}}\n",
-                           s.name, s.generation, s.window.next_unfinished())
-                   .c_str(),
-               stdout);
-    std::fflush(stdout);
+    if (options.announce) {
+      std::fputs(fmt::format("{{\"event\":\"attached\",\"ring\":\"{}\",\"generation\":{},\"resume_sequence\":{}}}\n",
+                             s.name, s.generation, s.window.next_unfinished())
+                     .c_str(),
+                 stdout);
+      std::fflush(stdout);
+    }
   }
 
   void lost(RingSource& s, std::uint64_t from, std::uint64_t to, std::string_view why) {

@@ -51,6 +51,7 @@ struct EgressOptions {
   KafkaProperties kafka;                     // overrides of seed_producer_defaults(), in order
   DataQualityConfig data_quality;
   std::uint64_t data_quality_seed = 1;
+  bool announce = false;                     // print {"event":"attached",...} lines on stdout (ringside-egress)
 };
 
 // $STATE_DIRECTORY (systemd's StateDirectory=), else $RINGSIDE_STATE_DIR, else
