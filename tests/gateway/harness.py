@@ -6,11 +6,9 @@ line). Every wait is bounded and every child is killed when the test ends.
 import asyncio
 import json
 import os
-import select
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,66 +38,8 @@ VALID_EVENT_TYPES = {
 }
 
 
-class TestFailure(Exception):
-    pass
-
-
-def check(condition, what):
-    if not condition:
-        raise TestFailure(what)
-    print(f"ok: {what}", flush=True)
-
-
-class Process:
-    """A child process whose stdout lines are read as JSON where they can be."""
-
-    def __init__(self, argv, env, name, stderr_path):
-        self.name = name
-        self.argv = argv
-        self.stderr_path = stderr_path
-        self.stderr = open(stderr_path, "wb")
-        self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=self.stderr)
-        self.buffer = b""
-
-    def line(self, timeout):
-        """The next stdout line (decoded), or None at timeout or exit."""
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self.buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            ready, _, _ = select.select([self.proc.stdout], [], [], left)
-            if not ready:
-                return None
-            chunk = os.read(self.proc.stdout.fileno(), 65536)
-            if not chunk:
-                return None
-            self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        return line.decode()
-
-    def signal(self, sig):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-
-    def wait(self, timeout):
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self.stderr.close()
-
-    def log(self):
-        try:
-            with open(self.stderr_path, "rb") as f:
-                return f.read().decode(errors="replace")[-4000:]
-        except OSError:
-            return ""
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from processes import Process, TestFailure, check  # noqa: E402,F401 - the gateway tests import them from here
 
 
 class Env:
