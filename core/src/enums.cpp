@@ -34,7 +34,11 @@ constexpr std::string_view kAgentPrefixes[] = {"retail-", "inst-", "mm-", "hft-"
 constexpr int kAgentDigits[] = {4, 3, 3, 3, 3, 3, 4};
 constexpr std::string_view kEventTypeNames[] = {
     "",          "OrderPlaced", "TradeExecuted", "QuoteUpdate", "OrderBookSnapshot", "TradingHalt",
-    "TradingResume", "AgentAction", "MarketStats", "OrderCancelled"};
+    "TradingResume", "AgentAction", "MarketStats", "OrderCancelled", "TradeAggregate", "PriceAlert",
+    "OrderBookMetrics", "EnrichedTrade", "OrderFlowImbalance"};
+constexpr std::string_view kAlertKindNames[] = {"PRICE_MOVEMENT"};
+constexpr std::string_view kAlertDirectionNames[] = {"UP", "DOWN"};
+constexpr std::string_view kAlertSeverityNames[] = {"LOW", "MEDIUM", "HIGH", "CRITICAL"};
 
 static_assert(std::size(kSideNames) == kMaxSide + 1u);
 static_assert(std::size(kOrderTypeNames) == kMaxOrderType + 1u);
@@ -47,6 +51,9 @@ static_assert(std::size(kStrategyNames) == kMaxStrategy + 1u);
 static_assert(std::size(kAgentTypeNames) == kAgentTypeCount);
 static_assert(std::size(kAgentPrefixes) == kAgentTypeCount);
 static_assert(std::size(kEventTypeNames) == kMaxEventType + 1u);
+static_assert(std::size(kAlertKindNames) == kMaxAlertKind + 1u);
+static_assert(std::size(kAlertDirectionNames) == kMaxAlertDirection + 1u);
+static_assert(std::size(kAlertSeverityNames) == kMaxAlertSeverity + 1u);
 
 }  // namespace
 
@@ -59,6 +66,9 @@ std::string_view to_string(AgentActionKind v) noexcept { return lookup(kActionNa
 std::string_view to_string(DetailKey v) noexcept { return lookup(kDetailKeyNames, static_cast<unsigned>(v)); }
 std::string_view to_string(Strategy v) noexcept { return lookup(kStrategyNames, static_cast<unsigned>(v)); }
 std::string_view to_string(AgentType v) noexcept { return lookup(kAgentTypeNames, static_cast<unsigned>(v)); }
+std::string_view to_string(AlertKind v) noexcept { return lookup(kAlertKindNames, static_cast<unsigned>(v)); }
+std::string_view to_string(AlertDirection v) noexcept { return lookup(kAlertDirectionNames, static_cast<unsigned>(v)); }
+std::string_view to_string(AlertSeverity v) noexcept { return lookup(kAlertSeverityNames, static_cast<unsigned>(v)); }
 std::string_view agent_id_prefix(AgentType v) noexcept { return lookup(kAgentPrefixes, static_cast<unsigned>(v)); }
 
 int agent_id_digits(AgentType v) noexcept {

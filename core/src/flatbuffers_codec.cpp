@@ -22,6 +22,11 @@ static_assert(static_cast<int>(fb::EventBody::TradingResume) == static_cast<int>
 static_assert(static_cast<int>(fb::EventBody::AgentAction) == static_cast<int>(EventType::AgentAction));
 static_assert(static_cast<int>(fb::EventBody::MarketStats) == static_cast<int>(EventType::MarketStats));
 static_assert(static_cast<int>(fb::EventBody::OrderCancelled) == static_cast<int>(EventType::OrderCancelled));
+static_assert(static_cast<int>(fb::EventBody::TradeAggregate) == static_cast<int>(EventType::TradeAggregate));
+static_assert(static_cast<int>(fb::EventBody::PriceAlert) == static_cast<int>(EventType::PriceAlert));
+static_assert(static_cast<int>(fb::EventBody::OrderBookMetrics) == static_cast<int>(EventType::OrderBookMetrics));
+static_assert(static_cast<int>(fb::EventBody::EnrichedTrade) == static_cast<int>(EventType::EnrichedTrade));
+static_assert(static_cast<int>(fb::EventBody::OrderFlowImbalance) == static_cast<int>(EventType::OrderFlowImbalance));
 static_assert(static_cast<int>(fb::EventBody::MAX) == kMaxEventType);
 
 // Enums cross between the two worlds by raw value: equal values are the schema's
@@ -40,8 +45,12 @@ static_assert(static_cast<int>(fb::AgentActionKind::MAX) == kMaxAgentActionKind)
 static_assert(static_cast<int>(fb::DetailKey::MAX) == kMaxDetailKey);
 static_assert(static_cast<int>(fb::Strategy::MAX) == kMaxStrategy);
 static_assert(static_cast<int>(fb::AgentType::MAX) == kMaxAgentType);
+static_assert(static_cast<int>(fb::AlertKind::MAX) == kMaxAlertKind);
+static_assert(static_cast<int>(fb::AlertDirection::MAX) == kMaxAlertDirection);
+static_assert(static_cast<int>(fb::AlertSeverity::MAX) == kMaxAlertSeverity);
 
-// The largest Event the encoder writes is a full snapshot, about 2.2 KiB. Decoding
+// The largest Event the encoder writes is a full snapshot, about 2.2 KiB (an
+// EnrichedTrade with every text full is about 0.4 KiB). Decoding
 // refuses longer messages: no valid one comes near, and the bound keeps the
 // verifier's work on hostile input small.
 constexpr std::size_t kMaxMessageLength = 8 * 1024;
@@ -231,6 +240,47 @@ BodyOffset body_of(Builder& b, const FrameHeader& h) {
                                        cast_enum<fb::Side>(e.side), cast_enum<fb::CancelReason>(e.reason));
       return fb::CreateOrderCancelled(b, &f).Union();
     }
+    case EventType::TradeAggregate: {
+      const auto& e = frame_as<TradeAggregate>(h);
+      const fb::TradeAggregateFields f(e.window_start_ns, e.window_end_ns, e.computed_at_ns, e.total_volume,
+                                       e.total_value_ticks, e.open, e.high, e.low, e.close, e.trade_count,
+                                       e.buy_count, e.sell_count, e.revision, e.flags);
+      return fb::CreateTradeAggregate(b, &f).Union();
+    }
+    case EventType::PriceAlert: {
+      const auto& e = frame_as<PriceAlert>(h);
+      const fb::PriceAlertFields f(e.baseline_price, e.current_price, e.window_start_ns, e.detected_at_ns,
+                                   cast_enum<fb::AlertKind>(e.kind), cast_enum<fb::AlertDirection>(e.direction),
+                                   cast_enum<fb::AlertSeverity>(e.severity));
+      return fb::CreatePriceAlert(b, &f).Union();
+    }
+    case EventType::OrderBookMetrics: {
+      const auto& e = frame_as<OrderBookMetrics>(h);
+      const fb::OrderBookMetricsFields f(e.best_bid, e.best_ask, e.bid_depth[0], e.bid_depth[1], e.bid_depth[2],
+                                         e.ask_depth[0], e.ask_depth[1], e.ask_depth[2], e.snapshot_sequence,
+                                         e.bid_levels, e.ask_levels);
+      return fb::CreateOrderBookMetrics(b, &f).Union();
+    }
+    case EventType::EnrichedTrade: {
+      const auto& e = frame_as<EnrichedTrade>(h);
+      const auto text = [&b](std::string_view t) { return b.CreateString(t.data(), t.size()); };
+      const auto company = text(text_of(e.company_name));
+      const auto sector = text(text_of(e.sector));
+      const auto industry = text(text_of(e.industry));
+      const auto tier = text(text_of(e.market_cap_tier));
+      const auto exchange = text(text_of(e.listed_exchange));
+      const fb::EnrichedTradeFields f(raw(e.trade_id), raw(e.buyer_order_id), raw(e.seller_order_id), e.price,
+                                      e.enriched_at_ns, e.quantity, raw(e.buyer_agent), raw(e.seller_agent),
+                                      cast_enum<fb::Side>(e.aggressor_side), e.reference_found != 0);
+      return fb::CreateEnrichedTrade(b, &f, company, sector, industry, tier, exchange).Union();
+    }
+    case EventType::OrderFlowImbalance: {
+      const auto& e = frame_as<OrderFlowImbalance>(h);
+      const fb::OrderFlowImbalanceFields f(e.window_start_ns, e.window_end_ns, e.ofi, e.bid_flow, e.ask_flow,
+                                           e.depth_sum, e.update_count, e.best_bid, e.best_ask, e.bid_size,
+                                           e.ask_size, e.flags);
+      return fb::CreateOrderFlowImbalance(b, &f).Union();
+    }
   }
   return 0;  // unreachable: check_frame accepted the type
 }
@@ -272,6 +322,14 @@ void copy_levels(const flatbuffers::Vector<const fb::PriceLevel*>* in, PriceLeve
     const fb::PriceLevel level = element(*in, i);
     out[i] = PriceLevel{level.price_ticks(), level.quantity()};
   }
+}
+
+// A string field into a NUL-padded text; an absent string is an empty text.
+// False when it does not fit.
+template <std::size_t N>
+bool copy_text(const flatbuffers::String* in, char (&out)[N]) noexcept {
+  if (in == nullptr) return set_text(out, {});
+  return set_text(out, std::string_view(in->c_str(), in->size()));
 }
 
 // The body table of the tag's type and its fields struct, or null where either
@@ -400,6 +458,95 @@ FrameError decode_body(const fb::Event& msg, const fb::EventHeader& header, Fram
       e.agent = AgentId{m->agent_id()};
       e.side = cast_enum<Side>(m->side());
       e.reason = cast_enum<CancelReason>(m->reason());
+      return FrameError::None;
+    }
+    case fb::EventBody::TradeAggregate: {
+      const auto* m = fields_of<fb::TradeAggregate>(msg);
+      if (!m) break;
+      auto& e = start_frame<TradeAggregate>(out, header, sizeof(TradeAggregate));
+      e.window_start_ns = m->window_start_ns();
+      e.window_end_ns = m->window_end_ns();
+      e.computed_at_ns = m->computed_at_ns();
+      e.total_volume = m->total_volume();
+      e.total_value_ticks = m->total_value_ticks();
+      e.open = m->open_ticks();
+      e.high = m->high_ticks();
+      e.low = m->low_ticks();
+      e.close = m->close_ticks();
+      e.trade_count = m->trade_count();
+      e.buy_count = m->buy_count();
+      e.sell_count = m->sell_count();
+      e.revision = m->revision();
+      e.flags = m->flags();
+      return FrameError::None;
+    }
+    case fb::EventBody::PriceAlert: {
+      const auto* m = fields_of<fb::PriceAlert>(msg);
+      if (!m) break;
+      auto& e = start_frame<PriceAlert>(out, header, sizeof(PriceAlert));
+      e.baseline_price = m->baseline_price_ticks();
+      e.current_price = m->current_price_ticks();
+      e.window_start_ns = m->window_start_ns();
+      e.detected_at_ns = m->detected_at_ns();
+      e.kind = cast_enum<AlertKind>(m->kind());
+      e.direction = cast_enum<AlertDirection>(m->direction());
+      e.severity = cast_enum<AlertSeverity>(m->severity());
+      return FrameError::None;
+    }
+    case fb::EventBody::OrderBookMetrics: {
+      const auto* m = fields_of<fb::OrderBookMetrics>(msg);
+      if (!m) break;
+      auto& e = start_frame<OrderBookMetrics>(out, header, sizeof(OrderBookMetrics));
+      e.best_bid = m->best_bid_ticks();
+      e.best_ask = m->best_ask_ticks();
+      e.bid_depth[0] = m->bid_depth_5();
+      e.bid_depth[1] = m->bid_depth_10();
+      e.bid_depth[2] = m->bid_depth_20();
+      e.ask_depth[0] = m->ask_depth_5();
+      e.ask_depth[1] = m->ask_depth_10();
+      e.ask_depth[2] = m->ask_depth_20();
+      e.snapshot_sequence = m->snapshot_sequence();
+      e.bid_levels = m->bid_levels();
+      e.ask_levels = m->ask_levels();
+      return FrameError::None;
+    }
+    case fb::EventBody::EnrichedTrade: {
+      const auto* table = msg.body_as_EnrichedTrade();
+      const auto* m = table ? table->fields() : nullptr;
+      if (!m) break;
+      auto& e = start_frame<EnrichedTrade>(out, header, sizeof(EnrichedTrade));
+      e.trade_id = TradeId{m->trade_id()};
+      e.buyer_order_id = OrderId{m->buyer_order_id()};
+      e.seller_order_id = OrderId{m->seller_order_id()};
+      e.price = m->price_ticks();
+      e.quantity = m->quantity();
+      e.buyer_agent = AgentId{m->buyer_agent_id()};
+      e.seller_agent = AgentId{m->seller_agent_id()};
+      e.aggressor_side = cast_enum<Side>(m->aggressor_side());
+      e.reference_found = m->reference_found() ? 1 : 0;
+      e.enriched_at_ns = m->enriched_at_ns();
+      const bool fits = copy_text(table->company_name(), e.company_name) && copy_text(table->sector(), e.sector) &&
+                        copy_text(table->industry(), e.industry) &&
+                        copy_text(table->market_cap_tier(), e.market_cap_tier) &&
+                        copy_text(table->listed_exchange(), e.listed_exchange);
+      return fits ? FrameError::None : FrameError::BadText;
+    }
+    case fb::EventBody::OrderFlowImbalance: {
+      const auto* m = fields_of<fb::OrderFlowImbalance>(msg);
+      if (!m) break;
+      auto& e = start_frame<OrderFlowImbalance>(out, header, sizeof(OrderFlowImbalance));
+      e.window_start_ns = m->window_start_ns();
+      e.window_end_ns = m->window_end_ns();
+      e.ofi = m->ofi();
+      e.bid_flow = m->bid_flow();
+      e.ask_flow = m->ask_flow();
+      e.depth_sum = m->depth_sum();
+      e.update_count = m->update_count();
+      e.best_bid = m->best_bid_ticks();
+      e.best_ask = m->best_ask_ticks();
+      e.bid_size = m->bid_size();
+      e.ask_size = m->ask_size();
+      e.flags = m->flags();
       return FrameError::None;
     }
     case fb::EventBody::NONE: break;

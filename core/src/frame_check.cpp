@@ -1,6 +1,7 @@
 #include "ringside/core/frame_check.hpp"
 
 #include <cstring>
+#include <string_view>
 
 #include "ringside/core/events.hpp"
 
@@ -17,6 +18,23 @@ bool agent_ok(AgentId agent) noexcept { return static_cast<std::uint8_t>(agent_t
 template <EventFrame Event>
 const Event& as(const FrameHeader& h) noexcept {
   return *reinterpret_cast<const Event*>(&h);
+}
+
+// NUL-terminated within the field, zeros after the text (so equal records are
+// equal bytes), and printable UTF-8.
+template <std::size_t N>
+bool text_ok(const char (&field)[N]) noexcept {
+  const std::string_view text = text_of(field);
+  if (text.size() >= N) return false;
+  for (std::size_t i = text.size(); i < N; ++i) {
+    if (field[i] != '\0') return false;
+  }
+  return printable_utf8(text);
+}
+
+FrameError window_ok(std::int64_t start, std::int64_t end, std::uint8_t flags) noexcept {
+  if (end <= start || (flags & ~kKnownRecordFlags) != 0) return FrameError::BadValue;
+  return FrameError::None;
 }
 
 // Precondition: h is aligned and h.length bytes are readable.
@@ -79,11 +97,82 @@ FrameError check_body(const FrameHeader& h) noexcept {
       const bool ok = within(e.side, kMaxSide) && within(e.reason, kMaxCancelReason) && agent_ok(e.agent);
       return ok ? FrameError::None : FrameError::BadEnum;
     }
+    case EventType::TradeAggregate: {
+      if (auto e = fixed(sizeof(TradeAggregate)); e != FrameError::None) return e;
+      const auto& e = as<TradeAggregate>(h);
+      return window_ok(e.window_start_ns, e.window_end_ns, e.flags);
+    }
+    case EventType::PriceAlert: {
+      if (auto e = fixed(sizeof(PriceAlert)); e != FrameError::None) return e;
+      const auto& e = as<PriceAlert>(h);
+      const bool ok = within(e.kind, kMaxAlertKind) && within(e.direction, kMaxAlertDirection) &&
+                      within(e.severity, kMaxAlertSeverity);
+      return ok ? FrameError::None : FrameError::BadEnum;
+    }
+    case EventType::OrderBookMetrics: {
+      if (auto e = fixed(sizeof(OrderBookMetrics)); e != FrameError::None) return e;
+      const auto& e = as<OrderBookMetrics>(h);
+      if (e.bid_levels > kMaxBookDepth || e.ask_levels > kMaxBookDepth) return FrameError::TooManyLevels;
+      return FrameError::None;
+    }
+    case EventType::EnrichedTrade: {
+      if (auto e = fixed(sizeof(EnrichedTrade)); e != FrameError::None) return e;
+      const auto& e = as<EnrichedTrade>(h);
+      if (!within(e.aggressor_side, kMaxSide) || !agent_ok(e.buyer_agent) || !agent_ok(e.seller_agent)) {
+        return FrameError::BadEnum;
+      }
+      if (e.reference_found > 1) return FrameError::BadValue;
+      const bool texts = text_ok(e.company_name) && text_ok(e.sector) && text_ok(e.industry) &&
+                         text_ok(e.market_cap_tier) && text_ok(e.listed_exchange);
+      return texts ? FrameError::None : FrameError::BadText;
+    }
+    case EventType::OrderFlowImbalance: {
+      if (auto e = fixed(sizeof(OrderFlowImbalance)); e != FrameError::None) return e;
+      const auto& e = as<OrderFlowImbalance>(h);
+      return window_ok(e.window_start_ns, e.window_end_ns, e.flags);
+    }
   }
   return FrameError::UnknownType;
 }
 
 }  // namespace
+
+bool printable_utf8(std::string_view text) noexcept {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    std::size_t extra = 0;
+    std::uint32_t cp = 0;
+    if (c >= 0xc2 && c <= 0xdf) {
+      extra = 1;
+      cp = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      extra = 2;
+      cp = c & 0x0fu;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      extra = 3;
+      cp = c & 0x07u;
+    } else {
+      return false;
+    }
+    if (i + extra >= text.size()) return false;  // truncated sequence
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xc0u) != 0x80u) return false;
+      cp = (cp << 6) | (cc & 0x3fu);
+    }
+    const std::uint32_t min = extra == 1 ? 0x80u : extra == 2 ? 0x800u : 0x10000u;
+    if (cp < min || cp > 0x10ffffu || (cp >= 0xd800u && cp <= 0xdfffu)) return false;
+    if (cp >= 0x80u && cp <= 0x9fu) return false;  // C1 controls
+    i += extra + 1;
+  }
+  return true;
+}
 
 std::string_view to_string(FrameError e) noexcept {
   switch (e) {
@@ -97,6 +186,8 @@ std::string_view to_string(FrameError e) noexcept {
     case FrameError::TooManyLevels: return "more book levels than kMaxBookDepth";
     case FrameError::TooManyDetails: return "more agent details than kMaxAgentDetails";
     case FrameError::BadEncoding: return "malformed encoding";
+    case FrameError::BadValue: return "field value out of range";
+    case FrameError::BadText: return "text field not NUL-padded printable UTF-8";
   }
   return "unknown frame error";
 }

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "wide_int.hpp"
+#include "ringside/core/wide_int.hpp"
 
 namespace ringside {
 namespace {

@@ -5,11 +5,12 @@
 #include <cstring>
 #include <string>
 
+#include "ringside/core/derived.hpp"
 #include "ringside/core/enums.hpp"
 #include "ringside/core/events.hpp"
 #include "ringside/core/iso_time.hpp"
 #include "ringside/core/uuid.hpp"
-#include "wide_int.hpp"
+#include "ringside/core/wide_int.hpp"
 
 namespace ringside {
 
@@ -120,6 +121,25 @@ class Writer {
   void price(Ticks ticks, const PriceScale& scale) noexcept {
     decimal(static_cast<Int128>(ticks) * scale.tick_units, scale.decimals);
   }
+  void decimal(const DecimalValue& v) noexcept { decimal(v.units, v.decimals); }
+  // Milliseconds since the epoch, floored: the seed's "long" times of its analytics records.
+  void millis(std::int64_t ns) noexcept { integer(ns / 1'000'000 - (ns % 1'000'000 < 0 ? 1 : 0)); }
+  void boolean(bool v) noexcept {
+    if (v) {
+      literal("true");
+    } else {
+      literal("false");
+    }
+  }
+  // A text check_frame accepted (printable UTF-8): only quotes and backslashes need escaping.
+  void escaped(std::string_view s) noexcept {
+    *p_++ = '"';
+    for (const char c : s) {
+      if (c == '"' || c == '\\') *p_++ = '\\';
+      *p_++ = c;
+    }
+    *p_++ = '"';
+  }
   void uuid(UuidKind kind, std::uint64_t id) noexcept {
     *p_++ = '"';
     write_uuid(p_, kind, id);
@@ -164,17 +184,6 @@ class Writer {
 
   char* p_;
 };
-
-// Round-half-away-from-zero division, for VWAP.
-Int128 divide_rounded(Int128 numerator, Int128 denominator) noexcept {
-  const bool negative = (numerator < 0) != (denominator < 0);
-  const UInt128 n = numerator < 0 ? UInt128(0) - static_cast<UInt128>(numerator) : static_cast<UInt128>(numerator);
-  const UInt128 d = denominator < 0 ? UInt128(0) - static_cast<UInt128>(denominator) : static_cast<UInt128>(denominator);
-  const auto q = static_cast<Int128>((n + d / 2) / d);
-  return negative ? -q : q;
-}
-
-constexpr unsigned kVwapExtraDecimals = 4;
 
 template <EventFrame Event>
 const Event& as(const FrameHeader& h) noexcept {
@@ -386,6 +395,181 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
       w.agent(e.agent);
       w.literal(",\"reason\":");
       w.quoted(to_string(e.reason));
+      w.literal("}");
+      return;
+    }
+    case EventType::TradeAggregate: {
+      const auto& e = as<TradeAggregate>(h);
+      WindowSizeText size;
+      w.literal("{\"symbol\":");
+      w.text(symbol);
+      w.literal(",\"window_start\":");
+      w.millis(e.window_start_ns);
+      w.literal(",\"window_end\":");
+      w.millis(e.window_end_ns);
+      w.literal(",\"window_size\":");
+      w.quoted(window_size_text(e.window_end_ns - e.window_start_ns, size));
+      w.literal(",\"total_volume\":");
+      w.integer(e.total_volume);
+      w.literal(",\"total_value\":");
+      w.decimal(notional_of(e.total_value_ticks, scale));
+      w.literal(",\"vwap\":");
+      w.decimal(vwap_of(e.total_value_ticks, e.total_volume, scale));
+      w.literal(",\"trade_count\":");
+      w.integer(e.trade_count);
+      w.literal(",\"buy_count\":");
+      w.integer(e.buy_count);
+      w.literal(",\"sell_count\":");
+      w.integer(e.sell_count);
+      w.literal(",\"buy_sell_ratio\":");
+      if (const auto ratio = buy_sell_ratio_of(e)) {
+        w.decimal(*ratio);
+      } else {
+        w.literal("null");  // no sells: the seed's infinity has no JSON spelling
+      }
+      w.literal(",\"high_price\":");
+      w.price(e.high, scale);
+      w.literal(",\"low_price\":");
+      w.price(e.low, scale);
+      w.literal(",\"open_price\":");
+      w.price(e.open, scale);
+      w.literal(",\"close_price\":");
+      w.price(e.close, scale);
+      w.literal(",\"computed_at\":");
+      w.millis(e.computed_at_ns);
+      w.literal(",\"revision\":");
+      w.integer(std::uint32_t{e.revision});
+      w.literal(",\"input_gap\":");
+      w.boolean((e.flags & kRecordInputGap) != 0);
+      w.literal("}");
+      return;
+    }
+    case EventType::PriceAlert: {
+      const auto& e = as<PriceAlert>(h);
+      w.literal("{\"alert_type\":");
+      w.quoted(to_string(e.kind));
+      w.literal(",\"symbol\":");
+      w.text(symbol);
+      w.literal(",\"direction\":");
+      w.quoted(to_string(e.direction));
+      w.literal(",\"baseline_price\":");
+      w.price(e.baseline_price, scale);
+      w.literal(",\"current_price\":");
+      w.price(e.current_price, scale);
+      w.literal(",\"pct_change\":");
+      w.decimal(pct_change_of(e.baseline_price, e.current_price));
+      w.literal(",\"window_start_ms\":");
+      w.millis(e.window_start_ns);
+      w.literal(",\"detected_at_ms\":");
+      w.millis(e.detected_at_ns);
+      w.literal(",\"severity\":");
+      w.quoted(to_string(e.severity));
+      w.literal("}");
+      return;
+    }
+    case EventType::OrderBookMetrics: {
+      const auto& e = as<OrderBookMetrics>(h);
+      w.literal("{\"symbol\":");
+      w.text(symbol);
+      w.literal(",\"timestamp_ms\":");
+      w.millis(h.event_time_ns);
+      w.literal(",\"best_bid\":");
+      w.price(e.best_bid, scale);
+      w.literal(",\"best_ask\":");
+      w.price(e.best_ask, scale);
+      w.literal(",\"mid_price\":");
+      w.decimal(mid_of(e.best_bid, e.best_ask, scale));
+      w.literal(",\"spread\":");
+      w.decimal(spread_of(e.best_bid, e.best_ask, scale));
+      w.literal(",\"spread_bps\":");
+      w.decimal(spread_bps_of(e.best_bid, e.best_ask));
+      static constexpr const char* kDepthKeys[kBookMetricDepths][3] = {
+          {",\"bid_depth_5\":", ",\"ask_depth_5\":", ",\"imbalance_5\":"},
+          {",\"bid_depth_10\":", ",\"ask_depth_10\":", ",\"imbalance_10\":"},
+          {",\"bid_depth_20\":", ",\"ask_depth_20\":", ",\"imbalance_20\":"}};
+      for (std::size_t i = 0; i < kBookMetricDepths; ++i) {
+        w.text(kDepthKeys[i][0]);
+        w.integer(e.bid_depth[i]);
+        w.text(kDepthKeys[i][1]);
+        w.integer(e.ask_depth[i]);
+        w.text(kDepthKeys[i][2]);
+        w.decimal(imbalance_of(e.bid_depth[i], e.ask_depth[i]));
+      }
+      w.literal(",\"sequence_number\":");
+      w.integer(e.snapshot_sequence);
+      w.literal(",\"bid_levels\":");
+      w.integer(std::uint32_t{e.bid_levels});
+      w.literal(",\"ask_levels\":");
+      w.integer(std::uint32_t{e.ask_levels});
+      w.literal("}");
+      return;
+    }
+    case EventType::EnrichedTrade: {
+      const auto& e = as<EnrichedTrade>(h);
+      w.literal("{\"trade_id\":");
+      w.uuid(UuidKind::Trade, raw(e.trade_id));
+      w.literal(",\"symbol\":");
+      w.text(symbol);
+      w.literal(",\"price\":");
+      w.price(e.price, scale);
+      w.literal(",\"quantity\":");
+      w.integer(e.quantity);
+      w.literal(",\"buyer_order_id\":");
+      w.uuid(UuidKind::Order, raw(e.buyer_order_id));
+      w.literal(",\"seller_order_id\":");
+      w.uuid(UuidKind::Order, raw(e.seller_order_id));
+      w.literal(",\"buyer_agent_id\":");
+      w.agent(e.buyer_agent);
+      w.literal(",\"seller_agent_id\":");
+      w.agent(e.seller_agent);
+      w.literal(",\"aggressor_side\":");
+      w.quoted(to_string(e.aggressor_side));
+      w.literal(",\"company_name\":");
+      w.escaped(text_of(e.company_name));
+      w.literal(",\"sector\":");
+      w.escaped(text_of(e.sector));
+      w.literal(",\"industry\":");
+      w.escaped(text_of(e.industry));
+      w.literal(",\"market_cap_tier\":");
+      w.escaped(text_of(e.market_cap_tier));
+      w.literal(",\"listed_exchange\":");
+      w.escaped(text_of(e.listed_exchange));
+      w.literal(",\"enriched_at_ms\":");
+      w.millis(e.enriched_at_ns);
+      w.literal("}");
+      return;
+    }
+    case EventType::OrderFlowImbalance: {
+      const auto& e = as<OrderFlowImbalance>(h);
+      WindowSizeText size;
+      w.literal("{\"symbol\":");
+      w.text(symbol);
+      w.literal(",\"window_start\":");
+      w.millis(e.window_start_ns);
+      w.literal(",\"window_end\":");
+      w.millis(e.window_end_ns);
+      w.literal(",\"window_size\":");
+      w.quoted(window_size_text(e.window_end_ns - e.window_start_ns, size));
+      w.literal(",\"ofi\":");
+      w.integer(e.ofi);
+      w.literal(",\"bid_flow\":");
+      w.integer(e.bid_flow);
+      w.literal(",\"ask_flow\":");
+      w.integer(e.ask_flow);
+      w.literal(",\"update_count\":");
+      w.integer(e.update_count);
+      w.literal(",\"ofi_normalized\":");
+      w.decimal(ofi_normalized_of(e));
+      w.literal(",\"best_bid\":");
+      w.price(e.best_bid, scale);
+      w.literal(",\"best_ask\":");
+      w.price(e.best_ask, scale);
+      w.literal(",\"bid_size\":");
+      w.integer(e.bid_size);
+      w.literal(",\"ask_size\":");
+      w.integer(e.ask_size);
+      w.literal(",\"input_gap\":");
+      w.boolean((e.flags & kRecordInputGap) != 0);
       w.literal("}");
       return;
     }

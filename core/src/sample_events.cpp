@@ -6,8 +6,9 @@
 
 namespace ringside {
 
+// The engine's ring: the analytics records (10..14) are processors' and weigh 0.
 //                                  Placed Trade Quote Snap  Halt Resume Action Stats Cancel
-const EventMix kRealisticMix = {{3000, 800, 1100, 45, 1, 1, 3000, 45, 2008}};
+const EventMix kRealisticMix = {{3000, 800, 1100, 45, 1, 1, 3000, 45, 2008, 0, 0, 0, 0, 0}};
 
 namespace {
 
@@ -191,6 +192,121 @@ const FrameHeader& SampleEvents::make(EventType type) {
       e.agent = agent();
       e.side = side();
       e.reason = static_cast<CancelReason>(small(kMaxCancelReason));
+      break;
+    }
+    case EventType::TradeAggregate: {
+      auto& e = frame_.as<TradeAggregate>();
+      static constexpr std::int64_t kMinute = 60'000'000'000;
+      static constexpr std::int64_t kSizes[] = {kMinute, 5 * kMinute, 15 * kMinute};
+      const std::int64_t size = kSizes[uniform(rng_, 0, 2)];
+      e.window_start_ns = time_ns_ / size * size;
+      e.window_end_ns = e.window_start_ns + size;
+      init_header(e, symbol, e.window_end_ns);
+      e.computed_at_ns = e.window_end_ns + uniform<std::int64_t>(rng_, 0, 40'000'000'000);
+      e.trade_count = uniform<std::uint64_t>(rng_, 1, extremes_ ? std::uint64_t{1} << 40 : 5'000);
+      e.buy_count = uniform<std::uint64_t>(rng_, 0, e.trade_count);
+      e.sell_count = e.trade_count - e.buy_count;
+      e.low = price();
+      e.high = e.low + uniform<Ticks>(rng_, 0, reference / 10);
+      e.open = uniform<Ticks>(rng_, e.low, e.high);
+      e.close = uniform<Ticks>(rng_, e.low, e.high);
+      e.total_volume = uniform<Volume>(rng_, static_cast<Volume>(e.trade_count),
+                                       static_cast<Volume>(e.trade_count) * 1'000);
+      e.total_value_ticks = extremes_ ? uniform<std::int64_t>(rng_, 0, std::numeric_limits<std::int64_t>::max())
+                                      : e.total_volume * uniform<Ticks>(rng_, e.low, e.high);
+      e.revision = static_cast<std::uint16_t>(uniform(rng_, 0, 7) == 0 ? uniform(rng_, 1, 3) : 0);
+      e.flags = uniform(rng_, 0, 15) == 0 ? kRecordInputGap : 0;
+      break;
+    }
+    case EventType::PriceAlert: {
+      auto& e = frame_.as<PriceAlert>();
+      init_header(e, symbol, time_ns_);
+      e.kind = AlertKind::PriceMovement;
+      e.baseline_price = price();
+      e.direction = static_cast<AlertDirection>(small(kMaxAlertDirection));
+      const Ticks move = e.baseline_price / 50 + uniform<Ticks>(rng_, 0, e.baseline_price / 5);
+      e.current_price = e.direction == AlertDirection::Up ? e.baseline_price + move : e.baseline_price - move;
+      e.severity = static_cast<AlertSeverity>(uniform<unsigned>(rng_, 1, kMaxAlertSeverity));
+      e.window_start_ns = time_ns_ - uniform<std::int64_t>(rng_, 0, 300'000'000'000);
+      e.detected_at_ns = time_ns_;
+      break;
+    }
+    case EventType::OrderBookMetrics: {
+      auto& e = frame_.as<OrderBookMetrics>();
+      init_header(e, symbol, time_ns_);
+      const auto depth = extremes_ ? kMaxBookDepth : std::size_t{20};
+      e.bid_levels = uniform<std::uint16_t>(rng_, 0, static_cast<std::uint16_t>(depth));
+      e.ask_levels = uniform<std::uint16_t>(rng_, 0, static_cast<std::uint16_t>(depth));
+      e.best_bid = e.bid_levels == 0 ? 0 : reference - uniform<Ticks>(rng_, 1, 10);
+      e.best_ask = e.ask_levels == 0 ? 0 : reference + uniform<Ticks>(rng_, 0, 10);
+      // Extreme volumes are halved: three of them still sum within a Volume.
+      const Volume divisor = extremes_ ? 2 : 1;
+      for (std::size_t i = 0; i < kBookMetricDepths; ++i) {
+        const Volume bid_more = e.bid_levels > (i == 0 ? 0 : kBookMetricLevels[i - 1]) ? volume() / divisor : 0;
+        const Volume ask_more = e.ask_levels > (i == 0 ? 0 : kBookMetricLevels[i - 1]) ? volume() / divisor : 0;
+        e.bid_depth[i] = (i == 0 ? 0 : e.bid_depth[i - 1]) + bid_more;
+        e.ask_depth[i] = (i == 0 ? 0 : e.ask_depth[i - 1]) + ask_more;
+      }
+      e.snapshot_sequence = sequence_ + 1;
+      break;
+    }
+    case EventType::EnrichedTrade: {
+      auto& e = frame_.as<EnrichedTrade>();
+      init_header(e, symbol, time_ns_);
+      e.trade_id = TradeId{id()};
+      e.buyer_order_id = OrderId{id()};
+      e.seller_order_id = OrderId{id()};
+      e.price = price();
+      e.quantity = quantity();
+      e.buyer_agent = agent();
+      e.seller_agent = agent();
+      e.aggressor_side = side();
+      e.enriched_at_ns = time_ns_ + uniform<std::int64_t>(rng_, 0, 1'000'000);
+      e.reference_found = uniform(rng_, 0, 9) == 0 ? 0 : 1;
+      if (e.reference_found == 0) {
+        set_text(e.company_name, "UNKNOWN");
+        set_text(e.sector, "UNKNOWN");
+        set_text(e.industry, "UNKNOWN");
+        set_text(e.market_cap_tier, "UNKNOWN");
+        set_text(e.listed_exchange, "UNKNOWN");
+      } else if (extremes_ && uniform(rng_, 0, 3) == 0) {
+        // Every text full, with what JSON must escape and multi-byte UTF-8.
+        set_text(e.company_name, "\"Quoted\" \\ Back\\slash Soci\xc3\xa9t\xc3\xa9 G\xc3\xa9n\xc3\xa9rale \xe2\x82\xac \xf0\x9f\x93\x88 Holding Ltd");
+        set_text(e.sector, "Consumer \"Discretionary\" \\ X");
+        set_text(e.industry, "Semiconductors & Semiconductor Equipment (\xc3\xa9)");
+        set_text(e.market_cap_tier, "Mega \"cap\" \\ 1");
+        set_text(e.listed_exchange, "NASDAQ \\ \"GS\"");
+      } else {
+        static constexpr std::string_view kTiers[] = {"Mega", "Large", "Mid", "Small", "Micro"};
+        static constexpr std::string_view kExchanges[] = {"NASDAQ", "NYSE"};
+        set_text(e.company_name, instrument.name.empty() ? instrument.ticker : instrument.name);
+        set_text(e.sector, instrument.sector.empty() ? std::string_view("Technology") : instrument.sector);
+        set_text(e.industry, "Software");
+        set_text(e.market_cap_tier, kTiers[uniform(rng_, 0, 4)]);
+        set_text(e.listed_exchange, kExchanges[uniform(rng_, 0, 1)]);
+      }
+      break;
+    }
+    case EventType::OrderFlowImbalance: {
+      auto& e = frame_.as<OrderFlowImbalance>();
+      static constexpr std::int64_t kSecond = 1'000'000'000;
+      static constexpr std::int64_t kSizes[] = {kSecond, 10 * kSecond, 60 * kSecond};
+      const std::int64_t size = kSizes[uniform(rng_, 0, 2)];
+      e.window_start_ns = time_ns_ / size * size;
+      e.window_end_ns = e.window_start_ns + size;
+      init_header(e, symbol, e.window_end_ns);
+      e.update_count = uniform<std::uint64_t>(rng_, 0, 2'000);
+      if (e.update_count != 0) {
+        e.bid_flow = uniform<Volume>(rng_, -100'000, 100'000);
+        e.ask_flow = uniform<Volume>(rng_, -100'000, 100'000);
+        e.ofi = e.bid_flow - e.ask_flow;
+        e.best_bid = reference - uniform<Ticks>(rng_, 1, 10);
+        e.best_ask = reference + uniform<Ticks>(rng_, 0, 10);
+        e.bid_size = volume();
+        e.ask_size = volume();
+        e.depth_sum = static_cast<Volume>(e.update_count) * uniform<Volume>(rng_, 1, 200'000);
+      }
+      e.flags = uniform(rng_, 0, 15) == 0 ? kRecordInputGap : 0;
       break;
     }
   }

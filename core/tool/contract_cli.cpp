@@ -87,7 +87,13 @@ int print_layout(bool json) {
       {EventType::AgentAction, agent_action_frame_length(0), sizeof(AgentAction)},
       {EventType::MarketStats, sizeof(MarketStats), sizeof(MarketStats)},
       {EventType::OrderCancelled, sizeof(OrderCancelled), sizeof(OrderCancelled)},
+      {EventType::TradeAggregate, sizeof(TradeAggregate), sizeof(TradeAggregate)},
+      {EventType::PriceAlert, sizeof(PriceAlert), sizeof(PriceAlert)},
+      {EventType::OrderBookMetrics, sizeof(OrderBookMetrics), sizeof(OrderBookMetrics)},
+      {EventType::EnrichedTrade, sizeof(EnrichedTrade), sizeof(EnrichedTrade)},
+      {EventType::OrderFlowImbalance, sizeof(OrderFlowImbalance), sizeof(OrderFlowImbalance)},
   };
+  static_assert(sizeof rows / sizeof rows[0] == kEventTypeCount);
   if (json) {
     fmt::print("{{\"schema_version\":{},\"alignment\":{},\"header\":{},\"frames\":{{", kSchemaVersion,
                kFrameAlignment, sizeof(FrameHeader));

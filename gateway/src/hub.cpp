@@ -332,7 +332,7 @@ bool resolve_channels(const std::vector<std::string>& names, const std::vector<s
                       std::vector<std::uint8_t>& out, std::string& unknown) {
   for (const std::string& name : names) {
     if (name == "*") {
-      for (const EventType t : kAllEventTypes) out.push_back(event_channel(t));
+      for (const EventType t : kMarketEventTypes) out.push_back(event_channel(t));
       continue;
     }
     const auto it = std::find(known.begin(), known.end(), name);

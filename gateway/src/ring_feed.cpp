@@ -271,6 +271,14 @@ void RingFeed::on_frame(const FrameHeader& frame, std::uint64_t missed) {
     ++invalid_;
     return;
   }
+  // The events ring's channels are the nine market types (channel = type - 1); an
+  // analytics record there has no channel of its own and would land on `book` or a
+  // ring's channel, so it is refused like a malformed frame. Processors' rings are
+  // served as ring channels, whatever their types.
+  if (events_ring && !is_market_event(frame.type)) {
+    ++invalid_;
+    return;
+  }
   if (events_ring) books_.before(frame, seq, *this);
   append_event(frame);
   if (events_ring) books_.apply(frame, seq, *this);

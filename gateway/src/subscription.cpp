@@ -6,7 +6,7 @@ namespace ringside::gateway {
 
 std::vector<std::string> channel_names(const std::vector<std::string>& rings) {
   std::vector<std::string> names;
-  for (const EventType t : kAllEventTypes) names.emplace_back(to_string(t));
+  for (const EventType t : kMarketEventTypes) names.emplace_back(to_string(t));
   names.emplace_back("book");
   for (std::size_t i = 1; i < rings.size(); ++i) names.push_back(rings[i]);
   return names;
@@ -48,7 +48,7 @@ void SymbolSet::remove(std::uint32_t id, std::size_t universe) {
 }
 
 Subscription::Subscription(std::size_t channel_count) : sets_(channel_count) {
-  for (const EventType t : kAllEventTypes) sets_[event_channel(t)].set_all();
+  for (const EventType t : kMarketEventTypes) sets_[event_channel(t)].set_all();
 }
 
 bool Subscription::active() const noexcept {

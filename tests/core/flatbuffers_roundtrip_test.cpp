@@ -162,6 +162,11 @@ TEST(FlatBuffersRoundTrip, TradingResume) { round_trip_many(EventType::TradingRe
 TEST(FlatBuffersRoundTrip, AgentAction) { round_trip_many(EventType::AgentAction); }
 TEST(FlatBuffersRoundTrip, MarketStats) { round_trip_many(EventType::MarketStats); }
 TEST(FlatBuffersRoundTrip, OrderCancelled) { round_trip_many(EventType::OrderCancelled); }
+TEST(FlatBuffersRoundTrip, TradeAggregate) { round_trip_many(EventType::TradeAggregate); }
+TEST(FlatBuffersRoundTrip, PriceAlert) { round_trip_many(EventType::PriceAlert); }
+TEST(FlatBuffersRoundTrip, OrderBookMetrics) { round_trip_many(EventType::OrderBookMetrics); }
+TEST(FlatBuffersRoundTrip, EnrichedTrade) { round_trip_many(EventType::EnrichedTrade); }
+TEST(FlatBuffersRoundTrip, OrderFlowImbalance) { round_trip_many(EventType::OrderFlowImbalance); }
 
 // One encoder, its builder reused across types and sizes (full snapshot, then a quote...).
 TEST(FlatBuffersRoundTrip, MixedTypesReuseOneEncoder) {
@@ -488,7 +493,7 @@ TEST(FlatBuffersRoundTrip, MissingOrUnknownBodyIsRejected) {
   EXPECT_EQ(decode(hand_built(fb::EventBody::NONE, none)), FrameError::BadEncoding);
   EXPECT_EQ(decode(hand_built(fb::EventBody::QuoteUpdate, none)), FrameError::BadEncoding);
   // A tag from a future schema: the verifier lets it pass, the decoder must not.
-  EXPECT_EQ(decode(hand_built(static_cast<fb::EventBody>(10), quote_body)), FrameError::BadEncoding);
+  EXPECT_EQ(decode(hand_built(static_cast<fb::EventBody>(kMaxEventType + 1), quote_body)), FrameError::BadEncoding);
   // The tag is the body's only type information: FlatBuffers tables do not name
   // their type. A tag whose struct is larger than the table behind it (here the
   // last bytes of the message) fails verification...
@@ -540,6 +545,22 @@ TEST(FlatBuffersRoundTrip, MissingFieldsStructIsRejected) {
   EXPECT_EQ(
       without_fields(fb::EventBody::OrderCancelled, [](Builder& b) { return fb::CreateOrderCancelled(b).Union(); }),
       FrameError::BadEncoding);
+  EXPECT_EQ(
+      without_fields(fb::EventBody::TradeAggregate, [](Builder& b) { return fb::CreateTradeAggregate(b).Union(); }),
+      FrameError::BadEncoding);
+  EXPECT_EQ(without_fields(fb::EventBody::PriceAlert, [](Builder& b) { return fb::CreatePriceAlert(b).Union(); }),
+            FrameError::BadEncoding);
+  EXPECT_EQ(without_fields(fb::EventBody::OrderBookMetrics,
+                           [](Builder& b) { return fb::CreateOrderBookMetrics(b).Union(); }),
+            FrameError::BadEncoding);
+  EXPECT_EQ(without_fields(fb::EventBody::EnrichedTrade,
+                           [](Builder& b) {
+                             return fb::CreateEnrichedTradeDirect(b, nullptr, "Apple Inc.", "Technology").Union();
+                           }),
+            FrameError::BadEncoding);
+  EXPECT_EQ(without_fields(fb::EventBody::OrderFlowImbalance,
+                           [](Builder& b) { return fb::CreateOrderFlowImbalance(b).Union(); }),
+            FrameError::BadEncoding);
 
   // An Event without its header struct.
   Builder b;

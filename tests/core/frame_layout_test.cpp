@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <string>
+#include <string_view>
 
 #include "ringside/core/events.hpp"
 #include "ringside/core/frame_check.hpp"
@@ -27,7 +29,7 @@ TEST(FrameLayout, EventTypeNamesRoundTrip) {
   EventType parsed{};
   EXPECT_FALSE(parse_event_type("Trade", parsed));
   EXPECT_EQ(to_string(static_cast<EventType>(0)), "");
-  EXPECT_EQ(to_string(static_cast<EventType>(10)), "");
+  EXPECT_EQ(to_string(static_cast<EventType>(kMaxEventType + 1)), "");
 }
 
 TEST(FrameLayout, AgentIdsCarryTheirType) {
@@ -106,6 +108,73 @@ TEST_F(FrameCheck, BoundsVariableLengthFrames) {
   a.header.length = agent_action_frame_length(1);
   a.details[0] = {DetailKey::Side, {}, 5};
   EXPECT_EQ(check_frame(b.bytes, sizeof b.bytes, symbols.size()), FrameError::BadEnum);
+}
+
+// The analytics records' own rules: windows that end after they start, known
+// flags and enums, bounded level counts, and texts that JSON and FlatBuffers can
+// carry as they are.
+TEST_F(FrameCheck, ChecksAnalyticsRecords) {
+  FrameBuffer b;
+  const auto check = [&] { return check_frame(b.bytes, b.header().length, symbols.size()); };
+  const auto load = [&](EventType type) {
+    const FrameHeader& f = events.make(type);
+    std::memcpy(b.bytes, &f, f.length);
+    ASSERT_EQ(check(), FrameError::None) << to_string(type);
+  };
+
+  load(EventType::TradeAggregate);
+  auto& a = b.as<TradeAggregate>();
+  a.window_end_ns = a.window_start_ns;
+  EXPECT_EQ(check(), FrameError::BadValue);
+  a.window_end_ns = a.window_start_ns + 60'000'000'000;
+  a.flags = 2;
+  EXPECT_EQ(check(), FrameError::BadValue);
+  a.flags = kRecordInputGap;
+  EXPECT_EQ(check(), FrameError::None);
+  a.header.length = sizeof(TradeAggregate) + 8;
+  EXPECT_EQ(check(), FrameError::BadLength);
+
+  load(EventType::PriceAlert);
+  auto& p = b.as<PriceAlert>();
+  p.severity = static_cast<AlertSeverity>(kMaxAlertSeverity + 1);
+  EXPECT_EQ(check(), FrameError::BadEnum);
+  p.severity = AlertSeverity::Critical;
+  p.direction = static_cast<AlertDirection>(2);
+  EXPECT_EQ(check(), FrameError::BadEnum);
+
+  load(EventType::OrderBookMetrics);
+  b.as<OrderBookMetrics>().ask_levels = static_cast<std::uint16_t>(kMaxBookDepth + 1);
+  EXPECT_EQ(check(), FrameError::TooManyLevels);
+
+  load(EventType::OrderFlowImbalance);
+  b.as<OrderFlowImbalance>().window_start_ns = b.as<OrderFlowImbalance>().window_end_ns + 1;
+  EXPECT_EQ(check(), FrameError::BadValue);
+
+  load(EventType::EnrichedTrade);
+  auto& e = b.as<EnrichedTrade>();
+  ASSERT_TRUE(set_text(e.company_name, "Soci\xc3\xa9t\xc3\xa9 \"G\" \\ \xf0\x9f\x93\x88"));
+  EXPECT_EQ(check(), FrameError::None);
+  EXPECT_FALSE(set_text(e.sector, std::string(kSectorBytes, 'x')));  // no room for the NUL: refused, left empty
+  EXPECT_EQ(text_of(e.sector), "");
+  ASSERT_TRUE(set_text(e.sector, std::string(kSectorBytes - 1, 'x')));
+  EXPECT_EQ(check(), FrameError::None);
+  e.sector[kSectorBytes - 1] = 'x';  // not NUL-terminated
+  EXPECT_EQ(check(), FrameError::BadText);
+  ASSERT_TRUE(set_text(e.sector, "Tech"));
+  e.sector[6] = 'y';  // a byte after the terminating NUL
+  EXPECT_EQ(check(), FrameError::BadText);
+  for (const std::string_view bad : {std::string_view("line\nbreak"), std::string_view("\xc3"),
+                                     std::string_view("\xc0\xaf"), std::string_view("\xed\xa0\x80"),
+                                     std::string_view("\xf4\x90\x80\x80"), std::string_view("del\x7f")}) {
+    ASSERT_TRUE(set_text(e.industry, bad));
+    EXPECT_EQ(check(), FrameError::BadText) << bad;
+  }
+  ASSERT_TRUE(set_text(e.industry, "Software"));
+  e.reference_found = 2;
+  EXPECT_EQ(check(), FrameError::BadValue);
+  e.reference_found = 1;
+  e.aggressor_side = static_cast<Side>(2);
+  EXPECT_EQ(check(), FrameError::BadEnum);
 }
 
 TEST_F(FrameCheck, ChecksUnalignedCopies) {

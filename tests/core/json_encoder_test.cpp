@@ -347,6 +347,124 @@ TEST_F(JsonEncoderTest, EveryFieldMatchesTheBinaryForRandomFrames) {
             EXPECT_EQ(d["reason"], to_string(e.reason));
             break;
           }
+          case EventType::TradeAggregate: {
+            const auto& e = *reinterpret_cast<const TradeAggregate*>(&h);
+            ASSERT_EQ(d.size(), 18u);
+            EXPECT_EQ(d["symbol"], ticker);
+            EXPECT_EQ(d["window_start"].get<std::int64_t>(), e.window_start_ns / 1'000'000);
+            EXPECT_EQ(d["window_end"].get<std::int64_t>(), e.window_end_ns / 1'000'000);
+            const std::int64_t minutes = (e.window_end_ns - e.window_start_ns) / 60'000'000'000;
+            EXPECT_EQ(d["window_size"], std::to_string(minutes) + "m");
+            EXPECT_EQ(d["total_volume"].get<std::int64_t>(), e.total_volume);
+            const double value = price(sym, e.total_value_ticks);
+            EXPECT_NEAR(d["total_value"].get<double>(), value, std::abs(value) * 1e-15 + 1e-9);
+            const double vwap = e.total_volume == 0 ? 0.0 : value / static_cast<double>(e.total_volume);
+            EXPECT_NEAR(d["vwap"].get<double>(), vwap, std::abs(vwap) * 1e-9 + 1e-4);
+            EXPECT_EQ(d["trade_count"].get<std::uint64_t>(), e.trade_count);
+            EXPECT_EQ(d["buy_count"].get<std::uint64_t>(), e.buy_count);
+            EXPECT_EQ(d["sell_count"].get<std::uint64_t>(), e.sell_count);
+            if (e.sell_count == 0) {
+              EXPECT_TRUE(d["buy_sell_ratio"].is_null());
+            } else {
+              const double ratio = static_cast<double>(e.buy_count) / static_cast<double>(e.sell_count);
+              EXPECT_NEAR(d["buy_sell_ratio"].get<double>(), ratio, ratio * 1e-12 + 0.00005);
+            }
+            expect_price(d["high_price"], sym, e.high);
+            expect_price(d["low_price"], sym, e.low);
+            expect_price(d["open_price"], sym, e.open);
+            expect_price(d["close_price"], sym, e.close);
+            EXPECT_EQ(d["computed_at"].get<std::int64_t>(), e.computed_at_ns / 1'000'000);
+            EXPECT_EQ(d["revision"].get<int>(), e.revision);
+            EXPECT_EQ(d["input_gap"].get<bool>(), (e.flags & kRecordInputGap) != 0);
+            break;
+          }
+          case EventType::PriceAlert: {
+            const auto& e = *reinterpret_cast<const PriceAlert*>(&h);
+            ASSERT_EQ(d.size(), 9u);
+            EXPECT_EQ(d["alert_type"], "PRICE_MOVEMENT");
+            EXPECT_EQ(d["symbol"], ticker);
+            EXPECT_EQ(d["direction"], e.direction == AlertDirection::Up ? "UP" : "DOWN");
+            expect_price(d["baseline_price"], sym, e.baseline_price);
+            expect_price(d["current_price"], sym, e.current_price);
+            const double pct = std::abs(static_cast<double>(e.current_price - e.baseline_price)) /
+                               static_cast<double>(e.baseline_price) * 100;
+            EXPECT_NEAR(d["pct_change"].get<double>(), pct, 0.005 + 1e-9);
+            EXPECT_EQ(d["window_start_ms"].get<std::int64_t>(), e.window_start_ns / 1'000'000);
+            EXPECT_EQ(d["detected_at_ms"].get<std::int64_t>(), e.detected_at_ns / 1'000'000);
+            EXPECT_EQ(d["severity"], to_string(e.severity));
+            break;
+          }
+          case EventType::OrderBookMetrics: {
+            const auto& e = *reinterpret_cast<const OrderBookMetrics*>(&h);
+            ASSERT_EQ(d.size(), 19u);
+            EXPECT_EQ(d["symbol"], ticker);
+            EXPECT_EQ(d["timestamp_ms"].get<std::int64_t>(), h.event_time_ns / 1'000'000);
+            expect_price(d["best_bid"], sym, e.best_bid);
+            expect_price(d["best_ask"], sym, e.best_ask);
+            const bool two_sided = e.best_bid > 0 && e.best_ask > 0;
+            const double bid = price(sym, e.best_bid);
+            const double ask = price(sym, e.best_ask);
+            EXPECT_NEAR(d["mid_price"].get<double>(), two_sided ? (bid + ask) / 2 : 0.0, 1e-9);
+            EXPECT_NEAR(d["spread"].get<double>(), two_sided ? ask - bid : 0.0, 1e-9);
+            EXPECT_NEAR(d["spread_bps"].get<double>(), two_sided ? (ask - bid) / ((bid + ask) / 2) * 10'000 : 0.0,
+                        0.005 + 1e-9);
+            const char* const levels[] = {"5", "10", "20"};
+            for (std::size_t k = 0; k < kBookMetricDepths; ++k) {
+              const std::string n = levels[k];
+              EXPECT_EQ(d["bid_depth_" + n].get<std::int64_t>(), e.bid_depth[k]);
+              EXPECT_EQ(d["ask_depth_" + n].get<std::int64_t>(), e.ask_depth[k]);
+              const auto bids = static_cast<double>(e.bid_depth[k]);
+              const auto asks = static_cast<double>(e.ask_depth[k]);
+              const double imbalance = bids + asks == 0 ? 0.0 : (bids - asks) / (bids + asks);
+              EXPECT_NEAR(d["imbalance_" + n].get<double>(), imbalance, 0.00005 + 1e-12);
+            }
+            EXPECT_EQ(d["sequence_number"].get<std::uint64_t>(), e.snapshot_sequence);
+            EXPECT_EQ(d["bid_levels"].get<int>(), e.bid_levels);
+            EXPECT_EQ(d["ask_levels"].get<int>(), e.ask_levels);
+            break;
+          }
+          case EventType::EnrichedTrade: {
+            const auto& e = *reinterpret_cast<const EnrichedTrade*>(&h);
+            ASSERT_EQ(d.size(), 15u);
+            EXPECT_EQ(d["trade_id"], uuid_text(UuidKind::Trade, raw(e.trade_id)));
+            EXPECT_EQ(d["symbol"], ticker);
+            expect_price(d["price"], sym, e.price);
+            EXPECT_EQ(d["quantity"].get<std::uint64_t>(), e.quantity);
+            EXPECT_EQ(d["buyer_order_id"], uuid_text(UuidKind::Order, raw(e.buyer_order_id)));
+            EXPECT_EQ(d["seller_order_id"], uuid_text(UuidKind::Order, raw(e.seller_order_id)));
+            EXPECT_EQ(d["buyer_agent_id"], agent_text(e.buyer_agent));
+            EXPECT_EQ(d["seller_agent_id"], agent_text(e.seller_agent));
+            EXPECT_EQ(d["aggressor_side"], to_string(e.aggressor_side));
+            EXPECT_EQ(d["company_name"], std::string(text_of(e.company_name)));
+            EXPECT_EQ(d["sector"], std::string(text_of(e.sector)));
+            EXPECT_EQ(d["industry"], std::string(text_of(e.industry)));
+            EXPECT_EQ(d["market_cap_tier"], std::string(text_of(e.market_cap_tier)));
+            EXPECT_EQ(d["listed_exchange"], std::string(text_of(e.listed_exchange)));
+            EXPECT_EQ(d["enriched_at_ms"].get<std::int64_t>(), e.enriched_at_ns / 1'000'000);
+            break;
+          }
+          case EventType::OrderFlowImbalance: {
+            const auto& e = *reinterpret_cast<const OrderFlowImbalance*>(&h);
+            ASSERT_EQ(d.size(), 14u);
+            EXPECT_EQ(d["symbol"], ticker);
+            EXPECT_EQ(d["window_start"].get<std::int64_t>(), e.window_start_ns / 1'000'000);
+            EXPECT_EQ(d["window_end"].get<std::int64_t>(), e.window_end_ns / 1'000'000);
+            EXPECT_EQ(d["ofi"].get<std::int64_t>(), e.ofi);
+            EXPECT_EQ(d["bid_flow"].get<std::int64_t>(), e.bid_flow);
+            EXPECT_EQ(d["ask_flow"].get<std::int64_t>(), e.ask_flow);
+            EXPECT_EQ(d["update_count"].get<std::uint64_t>(), e.update_count);
+            const double depth = e.update_count == 0 ? 0.0
+                                                      : static_cast<double>(e.depth_sum) /
+                                                            (2.0 * static_cast<double>(e.update_count));
+            const double normalized = depth <= 0 ? 0.0 : static_cast<double>(e.ofi) / depth;
+            EXPECT_NEAR(d["ofi_normalized"].get<double>(), normalized, std::abs(normalized) * 1e-12 + 0.00005);
+            expect_price(d["best_bid"], sym, e.best_bid);
+            expect_price(d["best_ask"], sym, e.best_ask);
+            EXPECT_EQ(d["bid_size"].get<std::int64_t>(), e.bid_size);
+            EXPECT_EQ(d["ask_size"].get<std::int64_t>(), e.ask_size);
+            EXPECT_EQ(d["input_gap"].get<bool>(), (e.flags & kRecordInputGap) != 0);
+            break;
+          }
         }
       }
     }

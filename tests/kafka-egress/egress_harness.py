@@ -34,12 +34,22 @@ TOPIC_OF = {
     "TradingHalt": "raw.trading-halts",
     "TradingResume": "raw.trading-halts",
     "AgentAction": "raw.agent-actions",
+    # processors' records (seeds/003 section 3.1)
+    "TradeAggregate": "analytics.trade-aggregates",
+    "PriceAlert": "alerts.price-movement",
+    "OrderBookMetrics": "analytics.orderbook",
+    "EnrichedTrade": "enriched.trades",
+    "OrderFlowImbalance": "analytics.ofi",
 }
 DLQ = "dlq.raw.failed"
 PARTITIONS = {
     "raw.orders": 12, "raw.trades": 12, "raw.quotes": 12, "raw.orderbook-snapshots": 6,
     "raw.market-stats": 6, "raw.trading-halts": 3, "raw.agent-actions": 6, DLQ: 3,
+    "analytics.trade-aggregates": 4, "alerts.price-movement": 2, "analytics.orderbook": 4,
+    "enriched.trades": 4, "analytics.ofi": 4,
 }
+ANALYTICS_TOPICS = ["analytics.trade-aggregates", "alerts.price-movement", "analytics.orderbook",
+                    "enriched.trades", "analytics.ofi"]
 TOPICS = list(PARTITIONS)
 EVENT_TOPICS = [t for t in TOPICS if t != DLQ]
 # EventType values (core/include/ringside/core/enums.hpp; the FlatBuffers union tag).

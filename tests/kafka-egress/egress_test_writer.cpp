@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
       SampleEvents samples(config.symbols, seed, 1'700'000'000'000'000'000LL);
       samples.set_extremes(extremes != 0);
       for (std::uint64_t i = 0; i < count; ++i) {
-        publish(writer, samples.make(static_cast<EventType>(1 + i % kEventTypeCount)));
+        publish(writer, samples.make(static_cast<EventType>(1 + i % kMarketEventTypeCount)));
       }
     } else {
       const auto symbols = static_cast<std::uint16_t>(config.symbols.size());

@@ -85,7 +85,7 @@ TEST(EgressOptions, RefusalsNameFileAndLine) {
   EXPECT_EQ(line_of_error("[data_quality]\nduplicate_rate = 0.6\nmissing_data_rate = 0.6\n"), 1u);
 }
 
-TEST(Topics, NineTypesToTheSeedsSevenTopics) {
+TEST(Topics, EveryTypeToItsSeedTopic) {
   EXPECT_EQ(spec(topic_of(EventType::OrderPlaced)).name, "raw.orders");
   EXPECT_EQ(spec(topic_of(EventType::OrderCancelled)).name, "raw.orders");
   EXPECT_EQ(spec(topic_of(EventType::TradeExecuted)).name, "raw.trades");
@@ -96,6 +96,12 @@ TEST(Topics, NineTypesToTheSeedsSevenTopics) {
   EXPECT_EQ(spec(topic_of(EventType::TradingResume)).name, "raw.trading-halts");
   EXPECT_EQ(spec(topic_of(EventType::AgentAction)).name, "raw.agent-actions");
   EXPECT_EQ(spec(Topic::DeadLetters).name, "dlq.raw.failed");
+  EXPECT_EQ(spec(topic_of(EventType::TradeAggregate)).name, "analytics.trade-aggregates");
+  EXPECT_EQ(spec(topic_of(EventType::PriceAlert)).name, "alerts.price-movement");
+  EXPECT_EQ(spec(topic_of(EventType::OrderBookMetrics)).name, "analytics.orderbook");
+  EXPECT_EQ(spec(topic_of(EventType::EnrichedTrade)).name, "enriched.trades");
+  EXPECT_EQ(spec(topic_of(EventType::OrderFlowImbalance)).name, "analytics.ofi");
+  EXPECT_EQ(spec(Topic::PriceAlerts).partitions, 2);
   EXPECT_EQ(spec(Topic::Orders).partitions, 12);
   EXPECT_EQ(spec(Topic::Snapshots).retention_ms, 3 * kDayMs);
   EXPECT_EQ(spec(Topic::DeadLetters).retention_ms, 90 * kDayMs);

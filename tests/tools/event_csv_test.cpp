@@ -102,6 +102,20 @@ TEST_F(EventCsvTest, HeadersNameTheSeedFields) {
       {EventType::AgentAction, "agent_id,agent_type,action,details"},
       {EventType::MarketStats, "open,high,low,last,volume,trade_count,vwap,turnover"},
       {EventType::OrderCancelled, "order_id,side,price,remaining_quantity,agent_id,reason"},
+      {EventType::TradeAggregate,
+       "window_start,window_end,window_size,total_volume,total_value,vwap,trade_count,buy_count,sell_count,"
+       "buy_sell_ratio,high_price,low_price,open_price,close_price,computed_at,revision,input_gap"},
+      {EventType::PriceAlert,
+       "alert_type,direction,baseline_price,current_price,pct_change,window_start_ms,detected_at_ms,severity"},
+      {EventType::OrderBookMetrics,
+       "timestamp_ms,best_bid,best_ask,mid_price,spread,spread_bps,bid_depth_5,ask_depth_5,imbalance_5,bid_depth_10,"
+       "ask_depth_10,imbalance_10,bid_depth_20,ask_depth_20,imbalance_20,sequence_number,bid_levels,ask_levels"},
+      {EventType::EnrichedTrade,
+       "trade_id,price,quantity,buyer_order_id,seller_order_id,buyer_agent_id,seller_agent_id,aggressor_side,"
+       "company_name,sector,industry,market_cap_tier,listed_exchange,enriched_at_ms"},
+      {EventType::OrderFlowImbalance,
+       "window_start,window_end,window_size,ofi,bid_flow,ask_flow,update_count,ofi_normalized,best_bid,best_ask,"
+       "bid_size,ask_size,input_gap"},
   };
   for (const EventType type : kAllEventTypes) {
     EXPECT_EQ(EventCsv::header(type), common + expected.at(type)) << to_string(type);
@@ -263,6 +277,23 @@ TEST_F(EventCsvTest, EveryColumnMatchesTheJsonEncoder) {
         EXPECT_EQ(e[6], std::to_string(t.halted_at_ns));
         EXPECT_EQ(e[7], raw_json_value(data, "halt_duration_secs"));
         EXPECT_EQ(e[8], raw_json_value(data, "level"));
+        break;
+      }
+      case EventType::TradeAggregate:
+        for (std::size_t c = 5; c < columns.size(); ++c) {
+          const std::string value = raw_json_value(data, columns[c]);
+          EXPECT_EQ(e[c], value == "null" ? "" : value) << columns[c] << " in " << envelope;  // no sells: empty
+        }
+        break;
+      case EventType::EnrichedTrade: {
+        // Reference texts may hold quotes and backslashes: strings compare with the
+        // JSON's parsed strings, numbers with their exact digits.
+        const nlohmann::json parsed = nlohmann::json::parse(envelope).at("data");
+        for (std::size_t c = 5; c < columns.size(); ++c) {
+          const nlohmann::json& value = parsed.at(columns[c]);
+          EXPECT_EQ(e[c], value.is_string() ? value.get<std::string>() : raw_json_value(data, columns[c]))
+              << columns[c] << " in " << envelope;
+        }
         break;
       }
       default:

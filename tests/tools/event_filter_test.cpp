@@ -26,7 +26,7 @@ TEST(EventFilterTest, PassesEverythingByDefault) {
   EXPECT_EQ(f.types().size(), kEventTypeCount);
   for (const EventType t : kAllEventTypes) EXPECT_TRUE(f.accepts(frame(t, 2)));
   EXPECT_FALSE(f.accepts(frame(static_cast<EventType>(0), 0)));
-  EXPECT_FALSE(f.accepts(frame(static_cast<EventType>(12), 0)));
+  EXPECT_FALSE(f.accepts(frame(static_cast<EventType>(kMaxEventType + 1), 0)));
 }
 
 TEST(EventFilterTest, TypesByNameInListsOrRepeated) {

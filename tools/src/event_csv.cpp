@@ -22,6 +22,18 @@ constexpr std::string_view kHeaders[kMaxEventType + 1] = {
     RINGSIDE_CSV_COMMON "agent_id,agent_type,action,details",
     RINGSIDE_CSV_COMMON "open,high,low,last,volume,trade_count,vwap,turnover",
     RINGSIDE_CSV_COMMON "order_id,side,price,remaining_quantity,agent_id,reason",
+    RINGSIDE_CSV_COMMON "window_start,window_end,window_size,total_volume,total_value,vwap,trade_count,buy_count,"
+                        "sell_count,buy_sell_ratio,high_price,low_price,open_price,close_price,computed_at,revision,"
+                        "input_gap",
+    RINGSIDE_CSV_COMMON "alert_type,direction,baseline_price,current_price,pct_change,window_start_ms,detected_at_ms,"
+                        "severity",
+    RINGSIDE_CSV_COMMON "timestamp_ms,best_bid,best_ask,mid_price,spread,spread_bps,bid_depth_5,ask_depth_5,imbalance_5,"
+                        "bid_depth_10,ask_depth_10,imbalance_10,bid_depth_20,ask_depth_20,imbalance_20,"
+                        "sequence_number,bid_levels,ask_levels",
+    RINGSIDE_CSV_COMMON "trade_id,price,quantity,buyer_order_id,seller_order_id,buyer_agent_id,seller_agent_id,"
+                        "aggressor_side,company_name,sector,industry,market_cap_tier,listed_exchange,enriched_at_ms",
+    RINGSIDE_CSV_COMMON "window_start,window_end,window_size,ofi,bid_flow,ask_flow,update_count,ofi_normalized,"
+                        "best_bid,best_ask,bid_size,ask_size,input_gap",
 };
 
 #undef RINGSIDE_CSV_COMMON
@@ -33,6 +45,24 @@ bool needs_quotes(std::string_view text) noexcept {
 template <EventFrame Event>
 const Event& as(const FrameHeader& h) noexcept {
   return *reinterpret_cast<const Event*>(&h);
+}
+
+// Milliseconds since the epoch, floored, as the JSON's analytics times.
+std::int64_t millis(std::int64_t ns) noexcept { return ns / 1'000'000 - (ns % 1'000'000 < 0 ? 1 : 0); }
+
+// A reference-data text as an RFC 4180 field: quoted, quotes doubled, when it holds a comma or a quote
+// (check_frame refused line breaks).
+void csv_text(TextCursor& out, std::string_view text) noexcept {
+  if (!needs_quotes(text)) {
+    out.text(text);
+    return;
+  }
+  out.character('"');
+  for (const char c : text) {
+    if (c == '"') out.character('"');
+    out.character(c);
+  }
+  out.character('"');
 }
 
 // The details object exactly as the seed JSON has it: {"side":"Buy","price":150.25}.
@@ -273,6 +303,153 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
       out.agent(e.agent);
       out.character(',');
       out.text(to_string(e.reason));
+      break;
+    }
+    case EventType::TradeAggregate: {
+      const auto& e = as<TradeAggregate>(h);
+      WindowSizeText size;
+      out.integer(millis(e.window_start_ns));
+      out.character(',');
+      out.integer(millis(e.window_end_ns));
+      out.character(',');
+      out.text(window_size_text(e.window_end_ns - e.window_start_ns, size));
+      out.character(',');
+      out.integer(e.total_volume);
+      out.character(',');
+      out.decimal(notional_of(e.total_value_ticks, scale));
+      out.character(',');
+      out.decimal(vwap_of(e.total_value_ticks, e.total_volume, scale));
+      out.character(',');
+      out.integer(e.trade_count);
+      out.character(',');
+      out.integer(e.buy_count);
+      out.character(',');
+      out.integer(e.sell_count);
+      out.character(',');
+      if (const auto ratio = buy_sell_ratio_of(e)) out.decimal(*ratio);  // empty without sells
+      out.character(',');
+      out.price(e.high, scale);
+      out.character(',');
+      out.price(e.low, scale);
+      out.character(',');
+      out.price(e.open, scale);
+      out.character(',');
+      out.price(e.close, scale);
+      out.character(',');
+      out.integer(millis(e.computed_at_ns));
+      out.character(',');
+      out.integer(std::uint32_t{e.revision});
+      out.character(',');
+      out.text((e.flags & kRecordInputGap) != 0 ? "true" : "false");
+      break;
+    }
+    case EventType::PriceAlert: {
+      const auto& e = as<PriceAlert>(h);
+      out.text(to_string(e.kind));
+      out.character(',');
+      out.text(to_string(e.direction));
+      out.character(',');
+      out.price(e.baseline_price, scale);
+      out.character(',');
+      out.price(e.current_price, scale);
+      out.character(',');
+      out.decimal(pct_change_of(e.baseline_price, e.current_price));
+      out.character(',');
+      out.integer(millis(e.window_start_ns));
+      out.character(',');
+      out.integer(millis(e.detected_at_ns));
+      out.character(',');
+      out.text(to_string(e.severity));
+      break;
+    }
+    case EventType::OrderBookMetrics: {
+      const auto& e = as<OrderBookMetrics>(h);
+      out.integer(millis(h.event_time_ns));
+      out.character(',');
+      out.price(e.best_bid, scale);
+      out.character(',');
+      out.price(e.best_ask, scale);
+      out.character(',');
+      out.decimal(mid_of(e.best_bid, e.best_ask, scale));
+      out.character(',');
+      out.decimal(spread_of(e.best_bid, e.best_ask, scale));
+      out.character(',');
+      out.decimal(spread_bps_of(e.best_bid, e.best_ask));
+      for (std::size_t i = 0; i < kBookMetricDepths; ++i) {
+        out.character(',');
+        out.integer(e.bid_depth[i]);
+        out.character(',');
+        out.integer(e.ask_depth[i]);
+        out.character(',');
+        out.decimal(imbalance_of(e.bid_depth[i], e.ask_depth[i]));
+      }
+      out.character(',');
+      out.integer(e.snapshot_sequence);
+      out.character(',');
+      out.integer(std::uint32_t{e.bid_levels});
+      out.character(',');
+      out.integer(std::uint32_t{e.ask_levels});
+      break;
+    }
+    case EventType::EnrichedTrade: {
+      const auto& e = as<EnrichedTrade>(h);
+      out.uuid(UuidKind::Trade, raw(e.trade_id));
+      out.character(',');
+      out.price(e.price, scale);
+      out.character(',');
+      out.integer(e.quantity);
+      out.character(',');
+      out.uuid(UuidKind::Order, raw(e.buyer_order_id));
+      out.character(',');
+      out.uuid(UuidKind::Order, raw(e.seller_order_id));
+      out.character(',');
+      out.agent(e.buyer_agent);
+      out.character(',');
+      out.agent(e.seller_agent);
+      out.character(',');
+      out.text(to_string(e.aggressor_side));
+      out.character(',');
+      csv_text(out, text_of(e.company_name));
+      out.character(',');
+      csv_text(out, text_of(e.sector));
+      out.character(',');
+      csv_text(out, text_of(e.industry));
+      out.character(',');
+      csv_text(out, text_of(e.market_cap_tier));
+      out.character(',');
+      csv_text(out, text_of(e.listed_exchange));
+      out.character(',');
+      out.integer(millis(e.enriched_at_ns));
+      break;
+    }
+    case EventType::OrderFlowImbalance: {
+      const auto& e = as<OrderFlowImbalance>(h);
+      WindowSizeText size;
+      out.integer(millis(e.window_start_ns));
+      out.character(',');
+      out.integer(millis(e.window_end_ns));
+      out.character(',');
+      out.text(window_size_text(e.window_end_ns - e.window_start_ns, size));
+      out.character(',');
+      out.integer(e.ofi);
+      out.character(',');
+      out.integer(e.bid_flow);
+      out.character(',');
+      out.integer(e.ask_flow);
+      out.character(',');
+      out.integer(e.update_count);
+      out.character(',');
+      out.decimal(ofi_normalized_of(e));
+      out.character(',');
+      out.price(e.best_bid, scale);
+      out.character(',');
+      out.price(e.best_ask, scale);
+      out.character(',');
+      out.integer(e.bid_size);
+      out.character(',');
+      out.integer(e.ask_size);
+      out.character(',');
+      out.text((e.flags & kRecordInputGap) != 0 ? "true" : "false");
       break;
     }
   }

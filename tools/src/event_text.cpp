@@ -285,6 +285,144 @@ void write_fields(TextCursor& out, const OrderCancelled& e, const PriceScale& sc
   out.uuid(UuidKind::Order, raw(e.order_id));
 }
 
+// "[14:35:00.000000 - 14:40:00.000000)": a window's bounds as times of day.
+void window_bounds(TextCursor& out, std::int64_t start_ns, std::int64_t end_ns) noexcept {
+  char stamp[kIsoTimestampLength];
+  out.character('[');
+  write_iso_timestamp(stamp, start_ns);
+  out.text(std::string_view(stamp + 11, 15));
+  out.text(" - ");
+  write_iso_timestamp(stamp, end_ns);
+  out.text(std::string_view(stamp + 11, 15));
+  out.character(')');
+}
+
+void write_fields(TextCursor& out, const TradeAggregate& e, const PriceScale& scale) noexcept {
+  // "5m [14:35:00.000000 - 14:40:00.000000) trades 12 (buy 7 sell 5) volume 1200 vwap 150.251234
+  //  open 150.20 high 150.31 low 150.18 close 150.27 rev 1 gap"
+  WindowSizeText size;
+  out.text(window_size_text(e.window_end_ns - e.window_start_ns, size));
+  out.character(' ');
+  window_bounds(out, e.window_start_ns, e.window_end_ns);
+  out.text(" trades ");
+  out.integer(e.trade_count);
+  out.text(" (buy ");
+  out.integer(e.buy_count);
+  out.text(" sell ");
+  out.integer(e.sell_count);
+  out.text(") volume ");
+  out.integer(e.total_volume);
+  out.text(" vwap ");
+  out.decimal(vwap_of(e.total_value_ticks, e.total_volume, scale));
+  out.text(" open ");
+  out.price(e.open, scale);
+  out.text(" high ");
+  out.price(e.high, scale);
+  out.text(" low ");
+  out.price(e.low, scale);
+  out.text(" close ");
+  out.price(e.close, scale);
+  if (e.revision != 0) {
+    out.text(" rev ");
+    out.integer(std::uint32_t{e.revision});
+  }
+  if ((e.flags & kRecordInputGap) != 0) out.text(" gap");
+}
+
+void write_fields(TextCursor& out, const PriceAlert& e, const PriceScale& scale) noexcept {
+  // "MEDIUM UP 2.32% 185.50 -> 189.80 since 14:30:00.000000"
+  out.text(to_string(e.severity));
+  out.character(' ');
+  out.text(to_string(e.direction));
+  out.character(' ');
+  out.decimal(pct_change_of(e.baseline_price, e.current_price));
+  out.text("% ");
+  out.price(e.baseline_price, scale);
+  out.text(" -> ");
+  out.price(e.current_price, scale);
+  out.text(" since ");
+  char stamp[kIsoTimestampLength];
+  write_iso_timestamp(stamp, e.window_start_ns);
+  out.text(std::string_view(stamp + 11, 15));
+}
+
+void write_fields(TextCursor& out, const OrderBookMetrics& e, const PriceScale& scale) noexcept {
+  // "#812 bid 185.40 ask 185.45 mid 185.425 spread 0.05 (2.70 bps) depth5 2500/1800 (0.1628) depth10 ..."
+  out.character('#');
+  out.integer(e.snapshot_sequence);
+  out.text(" bid ");
+  out.price(e.best_bid, scale);
+  out.text(" ask ");
+  out.price(e.best_ask, scale);
+  out.text(" mid ");
+  out.decimal(mid_of(e.best_bid, e.best_ask, scale));
+  out.text(" spread ");
+  out.decimal(spread_of(e.best_bid, e.best_ask, scale));
+  out.text(" (");
+  out.decimal(spread_bps_of(e.best_bid, e.best_ask));
+  out.text(" bps)");
+  for (std::size_t i = 0; i < kBookMetricDepths; ++i) {
+    out.text(" depth");
+    out.integer(std::uint32_t{kBookMetricLevels[i]});
+    out.character(' ');
+    out.integer(e.bid_depth[i]);
+    out.character('/');
+    out.integer(e.ask_depth[i]);
+    out.text(" (");
+    out.decimal(imbalance_of(e.bid_depth[i], e.ask_depth[i]));
+    out.character(')');
+  }
+}
+
+void write_fields(TextCursor& out, const EnrichedTrade& e, const PriceScale& scale) noexcept {
+  // The trade as TradeExecuted's line, then "| company / sector / industry / tier / exchange".
+  out.integer(e.quantity);
+  out.text(" @ ");
+  out.price(e.price, scale);
+  out.text(" aggressor=");
+  out.text(to_string(e.aggressor_side));
+  out.text(" buyer=");
+  out.agent(e.buyer_agent);
+  out.text(" seller=");
+  out.agent(e.seller_agent);
+  out.text(" trade=");
+  out.uuid(UuidKind::Trade, raw(e.trade_id));
+  out.text(" | ");
+  out.text(text_of(e.company_name));
+  out.text(" / ");
+  out.text(text_of(e.sector));
+  out.text(" / ");
+  out.text(text_of(e.industry));
+  out.text(" / ");
+  out.text(text_of(e.market_cap_tier));
+  out.text(" / ");
+  out.text(text_of(e.listed_exchange));
+}
+
+void write_fields(TextCursor& out, const OrderFlowImbalance& e, const PriceScale& scale) noexcept {
+  // "10s [14:30:00.000000 - 14:30:10.000000) ofi 1200 (bid 900 ask -300) updates 41 normalized 0.5123
+  //  bid 150.24 x 300 ask 150.26 x 200 gap"
+  WindowSizeText size;
+  out.text(window_size_text(e.window_end_ns - e.window_start_ns, size));
+  out.character(' ');
+  window_bounds(out, e.window_start_ns, e.window_end_ns);
+  out.text(" ofi ");
+  out.integer(e.ofi);
+  out.text(" (bid ");
+  out.integer(e.bid_flow);
+  out.text(" ask ");
+  out.integer(e.ask_flow);
+  out.text(") updates ");
+  out.integer(e.update_count);
+  out.text(" normalized ");
+  out.decimal(ofi_normalized_of(e));
+  out.text(" bid ");
+  price_and_size(out, e.best_bid, e.bid_size, scale);
+  out.text(" ask ");
+  price_and_size(out, e.best_ask, e.ask_size, scale);
+  if ((e.flags & kRecordInputGap) != 0) out.text(" gap");
+}
+
 std::string_view EventText::render(const FrameHeader& h) noexcept {
   TextCursor out(line_);
   out.integer(h.sequence);
@@ -316,6 +454,11 @@ std::string_view EventText::render(const FrameHeader& h) noexcept {
     case EventType::AgentAction: write_fields(out, as<AgentAction>(h), scale); break;
     case EventType::MarketStats: write_fields(out, as<MarketStats>(h), scale); break;
     case EventType::OrderCancelled: write_fields(out, as<OrderCancelled>(h), scale); break;
+    case EventType::TradeAggregate: write_fields(out, as<TradeAggregate>(h), scale); break;
+    case EventType::PriceAlert: write_fields(out, as<PriceAlert>(h), scale); break;
+    case EventType::OrderBookMetrics: write_fields(out, as<OrderBookMetrics>(h), scale); break;
+    case EventType::EnrichedTrade: write_fields(out, as<EnrichedTrade>(h), scale); break;
+    case EventType::OrderFlowImbalance: write_fields(out, as<OrderFlowImbalance>(h), scale); break;
   }
   return {line_, static_cast<std::size_t>(out.position() - line_)};
 }

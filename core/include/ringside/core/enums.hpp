@@ -73,6 +73,12 @@ enum class Strategy : std::uint8_t {
 
 enum class DetailValueKind : std::uint8_t { Side, OrderType, Strategy, Price, OrderId, Integer };
 
+// PriceAlert (seeds/003 section 2.3); JSON spells them as the seed does:
+// "PRICE_MOVEMENT", "UP"/"DOWN", "LOW".."CRITICAL".
+enum class AlertKind : std::uint8_t { PriceMovement = 0 };
+enum class AlertDirection : std::uint8_t { Up = 0, Down = 1 };
+enum class AlertSeverity : std::uint8_t { Low = 0, Medium = 1, High = 2, Critical = 3 };
+
 // Highest valid value of each enum, for validating frames from untrusted sources.
 inline constexpr std::uint8_t kMaxSide = 1;
 inline constexpr std::uint8_t kMaxOrderType = 1;
@@ -83,6 +89,9 @@ inline constexpr std::uint8_t kMaxAgentActionKind = 3;
 inline constexpr std::uint8_t kMaxDetailKey = 14;
 inline constexpr std::uint8_t kMaxStrategy = 7;
 inline constexpr std::uint8_t kMaxAgentType = 6;
+inline constexpr std::uint8_t kMaxAlertKind = 0;
+inline constexpr std::uint8_t kMaxAlertDirection = 1;
+inline constexpr std::uint8_t kMaxAlertSeverity = 3;
 
 std::string_view to_string(Side) noexcept;
 std::string_view to_string(OrderType) noexcept;
@@ -93,6 +102,9 @@ std::string_view to_string(AgentActionKind) noexcept;
 std::string_view to_string(DetailKey) noexcept;  // the JSON key, snake_case
 std::string_view to_string(Strategy) noexcept;   // snake_case, e.g. "block_accumulation"
 std::string_view to_string(AgentType) noexcept;  // "Retail", ..., "External"
+std::string_view to_string(AlertKind) noexcept;       // "PRICE_MOVEMENT"
+std::string_view to_string(AlertDirection) noexcept;  // "UP", "DOWN"
+std::string_view to_string(AlertSeverity) noexcept;   // "LOW", "MEDIUM", "HIGH", "CRITICAL"
 
 // Prefix and minimum digits of the agent id string: Retail -> "retail-", 4 digits.
 std::string_view agent_id_prefix(AgentType) noexcept;

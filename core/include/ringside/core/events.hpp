@@ -1,4 +1,6 @@
-// The nine event frames of seeds/000 section 2.2 in their binary form.
+// The event frames in their binary form: the nine market events of seeds/000
+// section 2.2 (what the engine writes) and the five analytics records of
+// seeds/003 section 2 (what processors write to their own rings, issue 8).
 //
 // Each frame starts with FrameHeader; field order keeps every member naturally
 // aligned with explicit reserved bytes, so the layout is the same for every
@@ -11,6 +13,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <string_view>
 #include <type_traits>
 
 #include "ringside/core/enums.hpp"
@@ -143,6 +147,147 @@ struct OrderCancelled {
   std::uint8_t reserved[6];
 };
 
+// ---- Analytics records (issue 8; field lists of seeds/003 section 2) ----------
+//
+// Written by processors into their output rings, one symbol each (header.symbol,
+// from the input ring's symbol table, which the output ring carries too). Like
+// the market events they keep exact integers: prices in ticks, notional as
+// ticks x shares. The ratios the seed's records hold as doubles (VWAP, buy/sell
+// ratio, mid, spread in bps, imbalance, percent change) are not stored: the
+// encoders derive them from these integers (core/derived.hpp).
+
+// Flags of windowed records.
+inline constexpr std::uint8_t kRecordInputGap = 1;  // the processor missed input frames (lapped) within the window
+inline constexpr std::uint8_t kKnownRecordFlags = kRecordInputGap;
+
+// Trades of one symbol in one tumbling event-time window [window_start, window_end)
+// (seeds/003 2.2 TradeAggregate). header.event_time_ns is window_end_ns.
+struct TradeAggregate {
+  static constexpr EventType kType = EventType::TradeAggregate;
+  FrameHeader header;
+  std::int64_t window_start_ns;
+  std::int64_t window_end_ns;       // exclusive; window_size = end - start ("1m", "5m", "15m")
+  std::int64_t computed_at_ns;      // CLOCK_REALTIME when the record was made
+  Volume total_volume;              // shares
+  std::int64_t total_value_ticks;   // sum of price (ticks) * quantity, as MarketStats.notional_ticks
+  Ticks open;                       // trade with the smallest (event time, ring sequence)
+  Ticks high;
+  Ticks low;
+  Ticks close;                      // trade with the largest (event time, ring sequence)
+  std::uint64_t trade_count;
+  std::uint64_t buy_count;          // trades whose aggressor bought
+  std::uint64_t sell_count;         // trades whose aggressor sold
+  std::uint16_t revision;           // 0: the first emission; n: the nth update after late trades
+  std::uint8_t flags;               // kRecordInputGap
+  std::uint8_t reserved[5];
+};
+
+// A price movement past the threshold against the symbol's baseline
+// (seeds/003 2.3). header.event_time_ns is detected_at_ns.
+struct PriceAlert {
+  static constexpr EventType kType = EventType::PriceAlert;
+  FrameHeader header;
+  Ticks baseline_price;             // first trade price of the detection window
+  Ticks current_price;              // the trade that crossed the threshold
+  std::int64_t window_start_ns;     // event time of the baseline
+  std::int64_t detected_at_ns;      // event time of the current trade
+  AlertKind kind;
+  AlertDirection direction;
+  AlertSeverity severity;
+  std::uint8_t reserved[5];
+};
+
+// Depth counted at these many levels a side (seeds/003 2.4: 5, 10 and 20).
+inline constexpr std::size_t kBookMetricDepths = 3;
+inline constexpr std::uint16_t kBookMetricLevels[kBookMetricDepths] = {5, 10, 20};
+
+// Metrics of one OrderBookSnapshot (seeds/003 2.4); header.event_time_ns is the
+// snapshot's. An empty side has best price 0; mid, spread and spread_bps are 0
+// unless both sides have a price.
+struct OrderBookMetrics {
+  static constexpr EventType kType = EventType::OrderBookMetrics;
+  FrameHeader header;
+  Ticks best_bid;
+  Ticks best_ask;
+  Volume bid_depth[kBookMetricDepths];  // shares in the best 5, 10, 20 bid levels
+  Volume ask_depth[kBookMetricDepths];
+  std::uint64_t snapshot_sequence;      // the snapshot's per-symbol sequence_number
+  std::uint16_t bid_levels;             // levels the snapshot had
+  std::uint16_t ask_levels;
+  std::uint32_t reserved;
+};
+
+// Reference-data texts: UTF-8 without control characters, NUL-padded; a field
+// holds at most its size - 1 bytes.
+inline constexpr std::size_t kCompanyNameBytes = 64;
+inline constexpr std::size_t kSectorBytes = 32;
+inline constexpr std::size_t kIndustryBytes = 48;
+inline constexpr std::size_t kMarketCapTierBytes = 16;
+inline constexpr std::size_t kListedExchangeBytes = 16;
+
+// A trade with the reference data of its symbol (seeds/003 2.5). A symbol the
+// reference file lacks has every text "UNKNOWN" and reference_found 0.
+struct EnrichedTrade {
+  static constexpr EventType kType = EventType::EnrichedTrade;
+  FrameHeader header;               // the trade's event time
+  TradeId trade_id;
+  OrderId buyer_order_id;
+  OrderId seller_order_id;
+  Ticks price;
+  Quantity quantity;
+  AgentId buyer_agent;
+  AgentId seller_agent;
+  Side aggressor_side;
+  std::uint8_t reference_found;     // 1 when the reference data had the symbol
+  std::uint8_t reserved[2];
+  std::int64_t enriched_at_ns;      // CLOCK_REALTIME when the record was made
+  char company_name[kCompanyNameBytes];
+  char sector[kSectorBytes];
+  char industry[kIndustryBytes];
+  char market_cap_tier[kMarketCapTierBytes];
+  char listed_exchange[kListedExchangeBytes];
+};
+
+// Order-flow imbalance of one symbol over [window_start, window_end) after Cont,
+// Kukanov and Stoikov (2014): each change n of the best quote contributes
+//   e(n) = [Pb(n) >= Pb(n-1)] qb(n) - [Pb(n) <= Pb(n-1)] qb(n-1)
+//        - [Pa(n) <= Pa(n-1)] qa(n) + [Pa(n) >= Pa(n-1)] qa(n-1)
+// and ofi = sum of e(n) = bid_flow - ask_flow (shares). header.event_time_ns is
+// window_end_ns.
+struct OrderFlowImbalance {
+  static constexpr EventType kType = EventType::OrderFlowImbalance;
+  FrameHeader header;
+  std::int64_t window_start_ns;
+  std::int64_t window_end_ns;       // exclusive
+  Volume ofi;
+  Volume bid_flow;                  // the bid terms of e(n), summed
+  Volume ask_flow;                  // the ask terms with their sign reversed, summed
+  Volume depth_sum;                 // sum over the changes of qb(n) + qa(n): mean depth for normalising
+  std::uint64_t update_count;       // best-quote changes in the window
+  Ticks best_bid;                   // the quote at the window's last change
+  Ticks best_ask;
+  Volume bid_size;
+  Volume ask_size;
+  std::uint8_t flags;               // kRecordInputGap
+  std::uint8_t reserved[7];
+};
+
+// The text of a NUL-padded field (up to its first NUL).
+template <std::size_t N>
+constexpr std::string_view text_of(const char (&field)[N]) noexcept {
+  std::size_t n = 0;
+  while (n < N && field[n] != '\0') ++n;
+  return {field, n};
+}
+// Stores `text` NUL-padded; false (and the field left empty) when it does not fit.
+template <std::size_t N>
+bool set_text(char (&field)[N], std::string_view text) noexcept {
+  std::memset(field, 0, N);
+  if (text.size() >= N) return false;
+  std::memcpy(field, text.data(), text.size());
+  return true;
+}
+
 // Sizes and offsets are the binary contract: a change here is a new kSchemaVersion.
 static_assert(sizeof(OrderPlaced) == 64);
 static_assert(sizeof(TradeExecuted) == 80);
@@ -157,6 +302,17 @@ static_assert(offsetof(AgentAction, details) == 40);
 static_assert(sizeof(AgentAction) == 40 + kMaxAgentDetails * sizeof(AgentDetail));
 static_assert(sizeof(MarketStats) == 88);
 static_assert(sizeof(OrderCancelled) == 64);
+static_assert(sizeof(TradeAggregate) == 136);
+static_assert(offsetof(TradeAggregate, trade_count) == 104 && offsetof(TradeAggregate, revision) == 128);
+static_assert(sizeof(PriceAlert) == 72);
+static_assert(offsetof(PriceAlert, kind) == 64);
+static_assert(sizeof(OrderBookMetrics) == 112);
+static_assert(offsetof(OrderBookMetrics, bid_depth) == 48 && offsetof(OrderBookMetrics, snapshot_sequence) == 96);
+static_assert(sizeof(EnrichedTrade) == 264);
+static_assert(offsetof(EnrichedTrade, enriched_at_ns) == 80 && offsetof(EnrichedTrade, company_name) == 88 &&
+              offsetof(EnrichedTrade, listed_exchange) == 248);
+static_assert(sizeof(OrderFlowImbalance) == 128);
+static_assert(offsetof(OrderFlowImbalance, update_count) == 80 && offsetof(OrderFlowImbalance, flags) == 120);
 
 // Frame length of the variable-length events with the given number of entries.
 constexpr std::uint32_t snapshot_frame_length(std::size_t bids, std::size_t asks) noexcept {
@@ -168,6 +324,9 @@ constexpr std::uint32_t agent_action_frame_length(std::size_t details) noexcept 
 
 // The largest frame of any type; a buffer this big holds any event.
 inline constexpr std::size_t kMaxFrameLength = sizeof(OrderBookSnapshot);
+static_assert(sizeof(TradeAggregate) <= kMaxFrameLength && sizeof(PriceAlert) <= kMaxFrameLength &&
+              sizeof(OrderBookMetrics) <= kMaxFrameLength && sizeof(EnrichedTrade) <= kMaxFrameLength &&
+              sizeof(OrderFlowImbalance) <= kMaxFrameLength);
 
 template <class Event>
 concept EventFrame = std::is_trivially_copyable_v<Event> && std::is_standard_layout_v<Event> &&
@@ -176,7 +335,9 @@ concept EventFrame = std::is_trivially_copyable_v<Event> && std::is_standard_lay
 
 static_assert(EventFrame<OrderPlaced> && EventFrame<TradeExecuted> && EventFrame<QuoteUpdate> &&
               EventFrame<OrderBookSnapshot> && EventFrame<TradingHalt> && EventFrame<TradingResume> &&
-              EventFrame<AgentAction> && EventFrame<MarketStats> && EventFrame<OrderCancelled>);
+              EventFrame<AgentAction> && EventFrame<MarketStats> && EventFrame<OrderCancelled> &&
+              EventFrame<TradeAggregate> && EventFrame<PriceAlert> && EventFrame<OrderBookMetrics> &&
+              EventFrame<EnrichedTrade> && EventFrame<OrderFlowImbalance>);
 
 // Fixed-length frames are exactly their struct; variable ones as long as their entries.
 template <EventFrame Event>

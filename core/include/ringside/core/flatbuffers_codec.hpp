@@ -1,5 +1,6 @@
-// FlatBuffers form of the nine events (core/schema/events.fbs), for gateway binary
-// frames and Kafka values: encode a binary frame, decode back to one.
+// FlatBuffers form of the events (the nine market events and the five analytics
+// records; core/schema/events.fbs), for gateway binary frames and Kafka values:
+// encode a binary frame, decode back to one.
 //
 // Each message is a ringside.fb.Event table (file identifier "RSEV") holding the
 // header fields, the symbol's ticker and tick size (so a consumer needs no symbol

@@ -14,6 +14,9 @@
 namespace ringside {
 
 // Zero is not a type, so a zero-filled region never reads as an event.
+// 1..9 are the market events the engine writes (seeds/000 section 2.2); 10..14
+// are the analytics records processors derive from them (issue 8, seeds/003
+// section 2). Values are append-only.
 enum class EventType : std::uint8_t {
   OrderPlaced = 1,
   TradeExecuted = 2,
@@ -24,16 +27,49 @@ enum class EventType : std::uint8_t {
   AgentAction = 7,
   MarketStats = 8,
   OrderCancelled = 9,
+  TradeAggregate = 10,
+  PriceAlert = 11,
+  OrderBookMetrics = 12,
+  EnrichedTrade = 13,
+  OrderFlowImbalance = 14,
 };
 inline constexpr std::uint8_t kMinEventType = 1;
-inline constexpr std::uint8_t kMaxEventType = 9;
-inline constexpr std::size_t kEventTypeCount = 9;
+inline constexpr std::uint8_t kMaxEventType = 14;
+inline constexpr std::size_t kEventTypeCount = 14;
 
 inline constexpr EventType kAllEventTypes[kEventTypeCount] = {
     EventType::OrderPlaced,   EventType::TradeExecuted,   EventType::QuoteUpdate,
     EventType::OrderBookSnapshot, EventType::TradingHalt, EventType::TradingResume,
     EventType::AgentAction,   EventType::MarketStats,     EventType::OrderCancelled,
+    EventType::TradeAggregate, EventType::PriceAlert,     EventType::OrderBookMetrics,
+    EventType::EnrichedTrade, EventType::OrderFlowImbalance,
 };
+
+// The nine of the live ring "events": what the engine writes, the gateway's
+// event channels and the seed's raw.* topics.
+inline constexpr std::uint8_t kMaxMarketEventType = 9;
+inline constexpr std::size_t kMarketEventTypeCount = 9;
+inline constexpr EventType kMarketEventTypes[kMarketEventTypeCount] = {
+    EventType::OrderPlaced,   EventType::TradeExecuted,   EventType::QuoteUpdate,
+    EventType::OrderBookSnapshot, EventType::TradingHalt, EventType::TradingResume,
+    EventType::AgentAction,   EventType::MarketStats,     EventType::OrderCancelled,
+};
+
+// The five records of processors' output rings.
+inline constexpr std::size_t kAnalyticsEventTypeCount = 5;
+inline constexpr EventType kAnalyticsEventTypes[kAnalyticsEventTypeCount] = {
+    EventType::TradeAggregate, EventType::PriceAlert, EventType::OrderBookMetrics,
+    EventType::EnrichedTrade,  EventType::OrderFlowImbalance,
+};
+
+constexpr bool is_market_event(EventType type) noexcept {
+  const auto t = static_cast<std::uint8_t>(type);
+  return t >= kMinEventType && t <= kMaxMarketEventType;
+}
+constexpr bool is_analytics_event(EventType type) noexcept {
+  const auto t = static_cast<std::uint8_t>(type);
+  return t > kMaxMarketEventType && t <= kMaxEventType;
+}
 
 // Bumped when a frame's layout changes incompatibly; readers refuse other versions.
 inline constexpr std::uint8_t kSchemaVersion = 1;

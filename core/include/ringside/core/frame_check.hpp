@@ -23,9 +23,16 @@ enum class FrameError : std::uint8_t {
   TooManyLevels,       // snapshot bid_count or ask_count above kMaxBookDepth
   TooManyDetails,      // agent action detail_count above kMaxAgentDetails
   BadEncoding,         // a FlatBuffer that fails verification or does not match its type
+  BadValue,            // a field outside its range: a window ending before it starts, unknown flag bits
+  BadText,             // a text field not NUL-terminated and zero-padded, not UTF-8, or with control characters
 };
 
 std::string_view to_string(FrameError) noexcept;
+
+// Well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF)
+// without control characters: what JSON and FlatBuffers strings can carry as
+// is, and what check_frame requires of a record's text fields.
+bool printable_utf8(std::string_view text) noexcept;
 
 // Checks `size` bytes at `frame` hold one whole, well-formed event frame whose
 // symbol id is below symbol_count.

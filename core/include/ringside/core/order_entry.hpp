@@ -4,7 +4,7 @@
 // the engine's "reports.NAME" ring back, SPEC section 3) and in order files
 // (order_file.hpp), never in the live event ring. They share FrameHeader with the
 // events so the same ring code carries them; their type numbers start at 32 so a
-// frame can never be mistaken for one of the nine events.
+// frame can never be mistaken for an event (types 1..14).
 //
 // Client order ids are the client's own numbers, below 2^40. The engine's order
 // id for an external order is external_order_id(client, client_order_id), so the

@@ -22,6 +22,7 @@ namespace ringside::gateway {
 inline constexpr std::uint8_t kBookChannel = 9;
 inline constexpr std::uint8_t kFirstRingChannel = 10;  // channel of ring index 1; ring i has 9 + i
 
+// Precondition: is_market_event(type); the events ring refuses other types (ring_feed.cpp).
 constexpr std::uint8_t event_channel(EventType type) noexcept { return static_cast<std::uint8_t>(type) - 1; }
 constexpr std::uint8_t ring_channel(std::uint32_t ring_index) noexcept {
   return static_cast<std::uint8_t>(kFirstRingChannel + ring_index - 1);

@@ -1,6 +1,9 @@
 // Where each event goes in Kafka: seeds/000 sections 3.2, 4.2 and 10.3. Nine
 // event types to seven topics, keyed by symbol (AgentAction by agent id), and
 // the dead-letter topic; partitions and retention as the seed creates them.
+// Processors' five records go to the analytics, enriched and alert topics of
+// seeds/003 section 3.1 (analytics.ofi, which the seed lacks, like
+// analytics.orderbook), keyed by symbol.
 #pragma once
 
 #include <array>
@@ -22,8 +25,13 @@ enum class Topic : std::uint8_t {
   TradingHalts,  // TradingHalt, TradingResume
   AgentActions,  // AgentAction (key: agent id)
   DeadLetters,   // events that failed for good
+  TradeAggregates,  // TradeAggregate (processors' aggregates job)
+  PriceAlerts,      // PriceAlert (alerts)
+  BookMetrics,      // OrderBookMetrics (book)
+  EnrichedTrades,   // EnrichedTrade (enrich)
+  OrderFlow,        // OrderFlowImbalance (ofi)
 };
-inline constexpr std::size_t kTopicCount = 8;
+inline constexpr std::size_t kTopicCount = 13;
 
 struct TopicSpec {
   std::string_view name;
@@ -41,11 +49,16 @@ inline constexpr std::array<TopicSpec, kTopicCount> kTopics{{
     {"raw.trading-halts", 3, 30 * kDayMs},
     {"raw.agent-actions", 6, 3 * kDayMs},
     {"dlq.raw.failed", 3, 90 * kDayMs},
+    {"analytics.trade-aggregates", 4, 30 * kDayMs},
+    {"alerts.price-movement", 2, 7 * kDayMs},
+    {"analytics.orderbook", 4, 3 * kDayMs},
+    {"enriched.trades", 4, 30 * kDayMs},
+    {"analytics.ofi", 4, 3 * kDayMs},
 }};
 
 constexpr const TopicSpec& spec(Topic t) noexcept { return kTopics[static_cast<std::size_t>(t)]; }
 
-// Precondition: `type` is one of the nine (check_frame passed).
+// Precondition: `type` is a known type (check_frame passed).
 constexpr Topic topic_of(EventType type) noexcept {
   switch (type) {
     case EventType::OrderPlaced:
@@ -57,6 +70,11 @@ constexpr Topic topic_of(EventType type) noexcept {
     case EventType::TradingHalt:
     case EventType::TradingResume: return Topic::TradingHalts;
     case EventType::AgentAction: return Topic::AgentActions;
+    case EventType::TradeAggregate: return Topic::TradeAggregates;
+    case EventType::PriceAlert: return Topic::PriceAlerts;
+    case EventType::OrderBookMetrics: return Topic::BookMetrics;
+    case EventType::EnrichedTrade: return Topic::EnrichedTrades;
+    case EventType::OrderFlowImbalance: return Topic::OrderFlow;
   }
   return Topic::DeadLetters;
 }

@@ -9,7 +9,9 @@
 // book level (side "bid"/"ask", level 1 = best); AgentAction keeps its details as
 // one column holding the seed's JSON object (DuckDB: `details::JSON`). RFC 4180:
 // rows end in "\n", a field holding a comma, quote or line break is quoted with
-// its quotes doubled (only tickers and the details object can).
+// its quotes doubled (only tickers, the details object and EnrichedTrade's
+// reference texts can). The analytics records (TradeAggregate ... OrderFlowImbalance)
+// have the JSON's fields; a null buy_sell_ratio is an empty field.
 #pragma once
 
 #include <cstddef>

@@ -42,7 +42,7 @@ class EventFilter {
     return id < symbols_.size() && symbols_[id] != 0;
   }
   bool passes(EventType type) const noexcept { return types_[static_cast<std::uint8_t>(type) & 15u]; }
-  // The selected types in the contract's order (all nine without --type).
+  // The selected types in the contract's order (every type without --type).
   std::vector<EventType> types() const;
   bool all_types() const noexcept { return all_types_; }
   const std::vector<std::string>& tickers() const noexcept { return tickers_; }

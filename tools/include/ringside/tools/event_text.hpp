@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "ringside/core/derived.hpp"
 #include "ringside/core/events.hpp"
 #include "ringside/core/instrument.hpp"
 #include "ringside/core/iso_time.hpp"
@@ -40,6 +41,7 @@ class TextCursor {
   // value * 10^-decimals with exactly `decimals` fraction digits ("-0.05", "150.25", "7").
   void decimal(Int128 value, unsigned decimals) noexcept;
   void price(Ticks ticks, const PriceScale& scale) noexcept;
+  void decimal(const DecimalValue& v) noexcept { decimal(v.units, v.decimals); }
   void uuid(UuidKind kind, std::uint64_t id) noexcept;
   void agent(AgentId id) noexcept;          // "retail-0042"
   void iso_time(std::int64_t ns) noexcept;  // "2026-01-05T14:30:00.123456Z"
@@ -95,5 +97,10 @@ void write_fields(TextCursor& out, const TradingResume& e, const PriceScale& sca
 void write_fields(TextCursor& out, const AgentAction& e, const PriceScale& scale) noexcept;
 void write_fields(TextCursor& out, const MarketStats& e, const PriceScale& scale) noexcept;
 void write_fields(TextCursor& out, const OrderCancelled& e, const PriceScale& scale) noexcept;
+void write_fields(TextCursor& out, const TradeAggregate& e, const PriceScale& scale) noexcept;
+void write_fields(TextCursor& out, const PriceAlert& e, const PriceScale& scale) noexcept;
+void write_fields(TextCursor& out, const OrderBookMetrics& e, const PriceScale& scale) noexcept;
+void write_fields(TextCursor& out, const EnrichedTrade& e, const PriceScale& scale) noexcept;
+void write_fields(TextCursor& out, const OrderFlowImbalance& e, const PriceScale& scale) noexcept;
 
 }  // namespace ringside::tools
