@@ -14,7 +14,8 @@ from egress_harness import ANALYTICS_TOPICS, TOPIC_OF, TOPICS, check, run, seq_a
 def main(make, args):
     env = make("processor-routing")
     mock = env.mock()
-    engine = env.engine(4)
+    config = env.config(snapshot_interval_ticks=10)  # a book snapshot a second, for the book job
+    engine = env.engine(4, "--config", config)
     env.wait_ring("events")
     proc = env.start([f"{env.bin}/ringside-proc", "--ring", "events", "--job", "aggregates,book", "--out",
                       "analytics", "--from", "oldest", "--exit-on-close", "--status-interval", "0", "--wait", "10"],
