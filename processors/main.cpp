@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
                  "alerts: percent change against the baseline that is a movement (e.g. 2, 0.5, 2.5%)")
       ->capture_default_str();
   app.add_option("--alert-window", alert_window,
-                 "alerts: a trade this long after the baseline starts a new detection window (its price the baseline)")
+                 "alerts: a trade more than this after the baseline starts a new detection window (its price the "
+                 "baseline)")
       ->capture_default_str();
   app.add_option("--alert-cooldown", alert_cooldown, "alerts: no second alert for a symbol within this of its last")
       ->capture_default_str();
