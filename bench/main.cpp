@@ -9,6 +9,7 @@
 #include "encoders_bench.hpp"
 #include "gateway_bench.hpp"
 #include "match_bench.hpp"
+#include "proc_bench.hpp"
 #include "publish_bench.hpp"
 #include "ring_oneway.hpp"
 #include "ring_pingpong.hpp"
@@ -41,6 +42,8 @@ constexpr Subcommand kSubcommands[] = {
      ringside::bench::run_gateway},
     {"egress", "ringside-egress into librdkafka's embedded cluster: msgs/s vs a raw producer, ring-to-ack latency",
      ringside::bench::run_egress},
+    {"proc", "one processors job (--job NAME) at full speed on one core: input events/s over a recorded engine run",
+     ringside::bench::run_proc},
 };
 
 void usage(std::FILE* out) {
