@@ -57,6 +57,8 @@ check("started kafka egress" in output and "Kafka (embedded) bootstrap:" in outp
       "starts the Kafka egress on an embedded Kafka and says how to consume", output)
 check("stopped kafka egress" in output and "acknowledged by Kafka" in output,
       "stops the egress, which reports what Kafka acknowledged", output)
+check("started processors" in output and "stopped processors" in output and "--ring analytics" in output,
+      "starts ringside-proc's five jobs and feeds their ring to the egress", output)
 check("0 failed" in output, "the events it wrote validate against the schema", output)
 check(no_stragglers(p.pid), "no process of the demo is left running")
 check(os.path.getsize(f"{out}/events.ndjson") > 0, "events file written")
