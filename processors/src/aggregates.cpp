@@ -65,25 +65,6 @@ void AggregatesJob::bind(const SymbolTable& symbols) {
   next_timer_ns_ = kNoTimer;
 }
 
-bool AggregatesJob::in_gap(std::int64_t start, std::int64_t end) const noexcept {
-  // A gap's frames had event times in [after, before]; the window holds [start, end).
-  return std::any_of(gaps_.begin(), gaps_.end(),
-                     [&](const Gap& g) { return g.after_ns < end && g.before_ns >= start; });
-}
-
-AggregatesJob::Window& AggregatesJob::window_for(Series& series, std::int64_t start, std::int64_t end) {
-  auto& windows = series.windows;
-  // Trades arrive mostly in time order: the window is nearly always the last one.
-  auto it = windows.end();
-  while (it != windows.begin() && std::prev(it)->start > start) --it;
-  if (it != windows.begin() && std::prev(it)->start == start) return *std::prev(it);
-  Window w;
-  w.start = start;
-  w.end = end;
-  w.gap = in_gap(start, end);
-  return *windows.insert(it, w);
-}
-
 void AggregatesJob::on_event(const FrameHeader& frame, const EventContext& context, RecordSink& out) {
   const auto& trade = reinterpret_cast<const TradeExecuted&>(frame);
   const std::int64_t t = frame.event_time_ns;
@@ -103,7 +84,7 @@ void AggregatesJob::on_event(const FrameHeader& frame, const EventContext& conte
       ++counters_.dropped[k];
       continue;
     }
-    Window& w = window_for(series_[symbol * sizes_ + k], start, end);
+    Window& w = open_window(series_[symbol * sizes_ + k].windows, start, end, gaps_);
     const Int128 quantity = trade.quantity;
     if (w.trades == 0) {
       w.open = w.high = w.low = w.close = trade.price;
@@ -187,17 +168,13 @@ void AggregatesJob::on_watermark(const EventContext& context, RecordSink& out) {
   }
   // A gap matters to windows not yet created only while one could still take a trade.
   const Int128 horizon = static_cast<Int128>(watermark) - lateness - max_window_ns_;
-  std::erase_if(gaps_, [&](const Gap& g) { return g.before_ns < horizon; });
+  gaps_.forget_before(horizon);
   next_timer_ns_ = next;
 }
 
 void AggregatesJob::on_gap(const Gap& gap) {
-  for (Series& s : series_) {
-    for (Window& w : s.windows) {
-      if (gap.after_ns < w.end && gap.before_ns >= w.start) w.gap = true;
-    }
-  }
-  gaps_.push_back(gap);
+  flag_open_windows(series_, gap);
+  gaps_.add(gap);
 }
 
 void AggregatesJob::end_of_stream(const EventContext& context, RecordSink& out) {

@@ -75,24 +75,6 @@ std::size_t OfiJob::open_windows() const noexcept {
   return n;
 }
 
-bool OfiJob::in_gap(std::int64_t start, std::int64_t end) const noexcept {
-  return std::any_of(gaps_.begin(), gaps_.end(),
-                     [&](const Gap& g) { return g.after_ns < end && g.before_ns >= start; });
-}
-
-OfiJob::Window& OfiJob::window_for(Series& series, std::int64_t start, std::int64_t end) {
-  auto& windows = series.windows;
-  // Quotes arrive in time order nearly always: the window is the last one.
-  auto it = windows.end();
-  while (it != windows.begin() && std::prev(it)->start > start) --it;
-  if (it != windows.begin() && std::prev(it)->start == start) return *std::prev(it);
-  Window w;
-  w.start = start;
-  w.end = end;
-  w.gap = in_gap(start, end);
-  return *windows.insert(it, w);
-}
-
 void OfiJob::on_event(const FrameHeader& frame, const EventContext& context, RecordSink& out) {
   (void)out;
   const auto& quote = reinterpret_cast<const QuoteUpdate&>(frame);
@@ -121,7 +103,7 @@ void OfiJob::on_event(const FrameHeader& frame, const EventContext& context, Rec
       ++counters_.late[k];
       continue;
     }
-    Window& w = window_for(series_[symbol * sizes_ + k], start, end);
+    Window& w = open_window(series_[symbol * sizes_ + k].windows, start, end, gaps_);
     w.bid_flow += terms.bid_flow;
     w.ask_flow += terms.ask_flow;
     w.depth += depth;
@@ -164,18 +146,14 @@ void OfiJob::on_watermark(const EventContext& context, RecordSink& out) {
   }
   // A gap matters to windows not yet created only while one could still take a quote.
   const Int128 horizon = static_cast<Int128>(watermark) - max_window_ns_;
-  std::erase_if(gaps_, [&](const Gap& g) { return g.before_ns < horizon; });
+  gaps_.forget_before(horizon);
   next_timer_ns_ = next;
 }
 
 void OfiJob::on_gap(const Gap& gap) {
-  for (Series& s : series_) {
-    for (Window& w : s.windows) {
-      if (gap.after_ns < w.end && gap.before_ns >= w.start) w.gap = true;
-    }
-  }
+  flag_open_windows(series_, gap);
   for (Previous& p : previous_) p.known = false;
-  gaps_.push_back(gap);
+  gaps_.add(gap);
 }
 
 void OfiJob::end_of_stream(const EventContext& context, RecordSink& out) {

@@ -24,6 +24,7 @@
 
 #include "ringside/core/wide_int.hpp"
 #include "ringside/processors/job.hpp"
+#include "ringside/processors/windows.hpp"
 
 namespace ringside::processors {
 
@@ -76,15 +77,13 @@ class AggregatesJob final : public Job {
     std::vector<Window> windows;
   };
 
-  Window& window_for(Series& series, std::int64_t start, std::int64_t end);
   void emit(const Window& w, SymbolId symbol, const EventContext& context, RecordSink& out);
   void fire(Window& w, SymbolId symbol, const EventContext& context, RecordSink& out);
-  bool in_gap(std::int64_t start, std::int64_t end) const noexcept;
 
   AggregatesOptions options_;
   std::size_t sizes_ = 0;
   std::vector<Series> series_;     // symbol * sizes_ + size index
-  std::vector<Gap> gaps_;          // recent input gaps, for windows created after them
+  RecentGaps gaps_;          // recent input gaps, for windows created after them
   std::int64_t max_window_ns_ = 0;
   Counters counters_;
 };

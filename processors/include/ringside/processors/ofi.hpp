@@ -28,6 +28,7 @@
 
 #include "ringside/core/wide_int.hpp"
 #include "ringside/processors/job.hpp"
+#include "ringside/processors/windows.hpp"
 
 namespace ringside::processors {
 
@@ -85,16 +86,14 @@ class OfiJob final : public Job {
     bool known = false;
   };
 
-  Window& window_for(Series& series, std::int64_t start, std::int64_t end);
   void fire(const Window& w, SymbolId symbol, RecordSink& out);
-  bool in_gap(std::int64_t start, std::int64_t end) const noexcept;
 
   OfiOptions options_;
   std::size_t sizes_ = 0;
   std::int64_t max_window_ns_ = 0;
   std::vector<Previous> previous_;  // by symbol
   std::vector<Series> series_;      // symbol * sizes_ + size index
-  std::vector<Gap> gaps_;
+  RecentGaps gaps_;
   Counters counters_;
 };
 
