@@ -23,6 +23,7 @@ using namespace ringside::egress;
 namespace {
 
 std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free);  // a relaxed store is then async-signal-safe
 void on_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
 
 constexpr const char* kCommands =

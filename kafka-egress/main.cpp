@@ -23,6 +23,9 @@ using namespace ringside::egress;
 
 namespace {
 std::atomic<bool> g_stop{false};
+// Relaxed: the flag is the whole message, and a lock-free atomic store is
+// async-signal-safe.
+static_assert(std::atomic<bool>::is_always_lock_free);
 void on_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
 }  // namespace
 

@@ -824,6 +824,7 @@ struct Egress::Impl {
       if (!s.reader) continue;
       commit(s);
       s.reader->heartbeat();
+      // Relaxed: a gauge for the lag metric; nothing is read on the strength of it.
       const std::uint64_t published = s.reader->ring().header->next_sequence.load(std::memory_order_relaxed);
       s.metrics->lag_frames.set(published > s.committed ? published - s.committed : 0);
       s.metrics->in_flight_frames.set(s.window.frames_in_flight());
@@ -847,6 +848,8 @@ struct Egress::Impl {
   }
 
   int run(const std::atomic<bool>& stop) {
+    // Relaxed loads of `stop` everywhere: it carries no data, only "finish up";
+    // seeing it one iteration late changes nothing.
     while (!stop.load(std::memory_order_relaxed) && !fatal) {
       write_iso_timestamp(bridge_time, realtime_ns());
       std::size_t handled = 0;
