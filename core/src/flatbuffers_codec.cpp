@@ -332,6 +332,20 @@ bool copy_text(const flatbuffers::String* in, char (&out)[N]) noexcept {
   return set_text(out, std::string_view(in->c_str(), in->size()));
 }
 
+// The trade's own fields, shared by TradeExecuted and EnrichedTrade (the same
+// members in the frame, the same accessors in their fields structs).
+template <class Fields, class Trade>
+void decode_trade(const Fields& m, Trade& e) noexcept {
+  e.trade_id = TradeId{m.trade_id()};
+  e.buyer_order_id = OrderId{m.buyer_order_id()};
+  e.seller_order_id = OrderId{m.seller_order_id()};
+  e.price = m.price_ticks();
+  e.quantity = m.quantity();
+  e.buyer_agent = AgentId{m.buyer_agent_id()};
+  e.seller_agent = AgentId{m.seller_agent_id()};
+  e.aggressor_side = cast_enum<Side>(m.aggressor_side());
+}
+
 // The body table of the tag's type and its fields struct, or null where either
 // is absent: the writer always sets the struct, so a table without it is malformed.
 template <class Table>
@@ -361,14 +375,7 @@ FrameError decode_body(const fb::Event& msg, const fb::EventHeader& header, Fram
       const auto* m = fields_of<fb::TradeExecuted>(msg);
       if (!m) break;
       auto& e = start_frame<TradeExecuted>(out, header, sizeof(TradeExecuted));
-      e.trade_id = TradeId{m->trade_id()};
-      e.buyer_order_id = OrderId{m->buyer_order_id()};
-      e.seller_order_id = OrderId{m->seller_order_id()};
-      e.price = m->price_ticks();
-      e.quantity = m->quantity();
-      e.buyer_agent = AgentId{m->buyer_agent_id()};
-      e.seller_agent = AgentId{m->seller_agent_id()};
-      e.aggressor_side = cast_enum<Side>(m->aggressor_side());
+      decode_trade(*m, e);
       return FrameError::None;
     }
     case fb::EventBody::QuoteUpdate: {
@@ -515,14 +522,7 @@ FrameError decode_body(const fb::Event& msg, const fb::EventHeader& header, Fram
       const auto* m = table ? table->fields() : nullptr;
       if (!m) break;
       auto& e = start_frame<EnrichedTrade>(out, header, sizeof(EnrichedTrade));
-      e.trade_id = TradeId{m->trade_id()};
-      e.buyer_order_id = OrderId{m->buyer_order_id()};
-      e.seller_order_id = OrderId{m->seller_order_id()};
-      e.price = m->price_ticks();
-      e.quantity = m->quantity();
-      e.buyer_agent = AgentId{m->buyer_agent_id()};
-      e.seller_agent = AgentId{m->seller_agent_id()};
-      e.aggressor_side = cast_enum<Side>(m->aggressor_side());
+      decode_trade(*m, e);
       e.reference_found = m->reference_found() ? 1 : 0;
       e.enriched_at_ns = m->enriched_at_ns();
       const bool fits = copy_text(table->company_name(), e.company_name) && copy_text(table->sector(), e.sector) &&

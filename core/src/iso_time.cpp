@@ -12,13 +12,6 @@ constexpr std::int64_t kNsPerUs = 1'000;
 constexpr std::int64_t kUsPerSecond = 1'000'000;
 constexpr std::int64_t kSecondsPerDay = 86'400;
 
-// Floor division: C++ division truncates toward zero, which would put
-// 1969-12-31T23:59:59.999999 on the wrong side of midnight.
-constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
-  const std::int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
 // "00" to "99": two digits per multiply instead of one.
 constexpr char kDigitPairs[] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"

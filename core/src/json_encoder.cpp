@@ -123,7 +123,7 @@ class Writer {
   }
   void decimal(const DecimalValue& v) noexcept { decimal(v.units, v.decimals); }
   // Milliseconds since the epoch, floored: the seed's "long" times of its analytics records.
-  void millis(std::int64_t ns) noexcept { integer(ns / 1'000'000 - (ns % 1'000'000 < 0 ? 1 : 0)); }
+  void millis(std::int64_t ns) noexcept { integer(floor_millis(ns)); }
   void boolean(bool v) noexcept {
     if (v) {
       literal("true");
@@ -190,6 +190,30 @@ const Event& as(const FrameHeader& h) noexcept {
   return *reinterpret_cast<const Event*>(&h);
 }
 
+// The trade's own fields, opening the data object: TradeExecuted's whole body,
+// and the first part of EnrichedTrade's (the same members, the same names).
+template <class Trade>
+void write_trade(Writer& w, const Trade& e, const std::string& symbol, const PriceScale& scale) noexcept {
+  w.literal("{\"trade_id\":");
+  w.uuid(UuidKind::Trade, raw(e.trade_id));
+  w.literal(",\"symbol\":");
+  w.text(symbol);
+  w.literal(",\"price\":");
+  w.price(e.price, scale);
+  w.literal(",\"quantity\":");
+  w.integer(e.quantity);
+  w.literal(",\"buyer_order_id\":");
+  w.uuid(UuidKind::Order, raw(e.buyer_order_id));
+  w.literal(",\"seller_order_id\":");
+  w.uuid(UuidKind::Order, raw(e.seller_order_id));
+  w.literal(",\"buyer_agent_id\":");
+  w.agent(e.buyer_agent);
+  w.literal(",\"seller_agent_id\":");
+  w.agent(e.seller_agent);
+  w.literal(",\"aggressor_side\":");
+  w.quoted(to_string(e.aggressor_side));
+}
+
 void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, const PriceScale& scale) noexcept {
   switch (h.type) {
     case EventType::OrderPlaced: {
@@ -215,24 +239,7 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
     }
     case EventType::TradeExecuted: {
       const auto& e = as<TradeExecuted>(h);
-      w.literal("{\"trade_id\":");
-      w.uuid(UuidKind::Trade, raw(e.trade_id));
-      w.literal(",\"symbol\":");
-      w.text(symbol);
-      w.literal(",\"price\":");
-      w.price(e.price, scale);
-      w.literal(",\"quantity\":");
-      w.integer(e.quantity);
-      w.literal(",\"buyer_order_id\":");
-      w.uuid(UuidKind::Order, raw(e.buyer_order_id));
-      w.literal(",\"seller_order_id\":");
-      w.uuid(UuidKind::Order, raw(e.seller_order_id));
-      w.literal(",\"buyer_agent_id\":");
-      w.agent(e.buyer_agent);
-      w.literal(",\"seller_agent_id\":");
-      w.agent(e.seller_agent);
-      w.literal(",\"aggressor_side\":");
-      w.quoted(to_string(e.aggressor_side));
+      write_trade(w, e, symbol, scale);
       w.literal("}");
       return;
     }
@@ -506,24 +513,7 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
     }
     case EventType::EnrichedTrade: {
       const auto& e = as<EnrichedTrade>(h);
-      w.literal("{\"trade_id\":");
-      w.uuid(UuidKind::Trade, raw(e.trade_id));
-      w.literal(",\"symbol\":");
-      w.text(symbol);
-      w.literal(",\"price\":");
-      w.price(e.price, scale);
-      w.literal(",\"quantity\":");
-      w.integer(e.quantity);
-      w.literal(",\"buyer_order_id\":");
-      w.uuid(UuidKind::Order, raw(e.buyer_order_id));
-      w.literal(",\"seller_order_id\":");
-      w.uuid(UuidKind::Order, raw(e.seller_order_id));
-      w.literal(",\"buyer_agent_id\":");
-      w.agent(e.buyer_agent);
-      w.literal(",\"seller_agent_id\":");
-      w.agent(e.seller_agent);
-      w.literal(",\"aggressor_side\":");
-      w.quoted(to_string(e.aggressor_side));
+      write_trade(w, e, symbol, scale);
       w.literal(",\"company_name\":");
       w.escaped(text_of(e.company_name));
       w.literal(",\"sector\":");

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "ringside/core/derived.hpp"
+#include "ringside/core/iso_time.hpp"
 
 namespace ringside::processors {
 namespace {
@@ -19,11 +20,6 @@ using detail::Int128;
 // used. Window sizes and the lateness are bounded by 2^60 ns (36 years) for the same reason.
 constexpr std::int64_t kTimeLimit = std::int64_t{1} << 62;
 constexpr std::int64_t kSpanLimit = std::int64_t{1} << 60;
-
-constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
-  const std::int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
 
 std::int64_t saturate(Int128 v) noexcept {
   constexpr auto kMax = std::numeric_limits<std::int64_t>::max();

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "ringside/core/derived.hpp"
+#include "ringside/core/iso_time.hpp"
 
 namespace ringside::processors {
 namespace {
@@ -18,11 +19,6 @@ using detail::Int128;
 // start + size overflowing, and sizes are bounded by 2^60 ns.
 constexpr std::int64_t kTimeLimit = std::int64_t{1} << 62;
 constexpr std::int64_t kSpanLimit = std::int64_t{1} << 60;
-
-constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
-  const std::int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
 
 Volume saturate(Int128 v) noexcept {
   constexpr auto kMax = std::numeric_limits<Volume>::max();

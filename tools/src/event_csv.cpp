@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ringside/core/enums.hpp"
+#include "ringside/core/iso_time.hpp"
 #include "ringside/tools/event_text.hpp"
 
 namespace ringside::tools {
@@ -47,9 +48,6 @@ const Event& as(const FrameHeader& h) noexcept {
   return *reinterpret_cast<const Event*>(&h);
 }
 
-// Milliseconds since the epoch, floored, as the JSON's analytics times.
-std::int64_t millis(std::int64_t ns) noexcept { return ns / 1'000'000 - (ns % 1'000'000 < 0 ? 1 : 0); }
-
 // A reference-data text as an RFC 4180 field: quoted, quotes doubled, when it holds a comma or a quote
 // (check_frame refused line breaks).
 void csv_text(TextCursor& out, std::string_view text) noexcept {
@@ -63,6 +61,27 @@ void csv_text(TextCursor& out, std::string_view text) noexcept {
     out.character(c);
   }
   out.character('"');
+}
+
+// The trade's own columns: TradeExecuted's row, and the first part of
+// EnrichedTrade's (the same members, the same columns).
+template <class Trade>
+void csv_trade(TextCursor& out, const Trade& e, const PriceScale& scale) noexcept {
+  out.uuid(UuidKind::Trade, raw(e.trade_id));
+  out.character(',');
+  out.price(e.price, scale);
+  out.character(',');
+  out.integer(e.quantity);
+  out.character(',');
+  out.uuid(UuidKind::Order, raw(e.buyer_order_id));
+  out.character(',');
+  out.uuid(UuidKind::Order, raw(e.seller_order_id));
+  out.character(',');
+  out.agent(e.buyer_agent);
+  out.character(',');
+  out.agent(e.seller_agent);
+  out.character(',');
+  out.text(to_string(e.aggressor_side));
 }
 
 // The details object exactly as the seed JSON has it: {"side":"Buy","price":150.25}.
@@ -160,21 +179,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
     }
     case EventType::TradeExecuted: {
       const auto& e = as<TradeExecuted>(h);
-      out.uuid(UuidKind::Trade, raw(e.trade_id));
-      out.character(',');
-      out.price(e.price, scale);
-      out.character(',');
-      out.integer(e.quantity);
-      out.character(',');
-      out.uuid(UuidKind::Order, raw(e.buyer_order_id));
-      out.character(',');
-      out.uuid(UuidKind::Order, raw(e.seller_order_id));
-      out.character(',');
-      out.agent(e.buyer_agent);
-      out.character(',');
-      out.agent(e.seller_agent);
-      out.character(',');
-      out.text(to_string(e.aggressor_side));
+      csv_trade(out, e, scale);
       break;
     }
     case EventType::QuoteUpdate: {
@@ -308,9 +313,9 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
     case EventType::TradeAggregate: {
       const auto& e = as<TradeAggregate>(h);
       WindowSizeText size;
-      out.integer(millis(e.window_start_ns));
+      out.integer(floor_millis(e.window_start_ns));
       out.character(',');
-      out.integer(millis(e.window_end_ns));
+      out.integer(floor_millis(e.window_end_ns));
       out.character(',');
       out.text(window_size_text(e.window_end_ns - e.window_start_ns, size));
       out.character(',');
@@ -336,7 +341,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
       out.character(',');
       out.price(e.close, scale);
       out.character(',');
-      out.integer(millis(e.computed_at_ns));
+      out.integer(floor_millis(e.computed_at_ns));
       out.character(',');
       out.integer(std::uint32_t{e.revision});
       out.character(',');
@@ -355,16 +360,16 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
       out.character(',');
       out.decimal(pct_change_of(e.baseline_price, e.current_price));
       out.character(',');
-      out.integer(millis(e.window_start_ns));
+      out.integer(floor_millis(e.window_start_ns));
       out.character(',');
-      out.integer(millis(e.detected_at_ns));
+      out.integer(floor_millis(e.detected_at_ns));
       out.character(',');
       out.text(to_string(e.severity));
       break;
     }
     case EventType::OrderBookMetrics: {
       const auto& e = as<OrderBookMetrics>(h);
-      out.integer(millis(h.event_time_ns));
+      out.integer(floor_millis(h.event_time_ns));
       out.character(',');
       out.price(e.best_bid, scale);
       out.character(',');
@@ -393,21 +398,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
     }
     case EventType::EnrichedTrade: {
       const auto& e = as<EnrichedTrade>(h);
-      out.uuid(UuidKind::Trade, raw(e.trade_id));
-      out.character(',');
-      out.price(e.price, scale);
-      out.character(',');
-      out.integer(e.quantity);
-      out.character(',');
-      out.uuid(UuidKind::Order, raw(e.buyer_order_id));
-      out.character(',');
-      out.uuid(UuidKind::Order, raw(e.seller_order_id));
-      out.character(',');
-      out.agent(e.buyer_agent);
-      out.character(',');
-      out.agent(e.seller_agent);
-      out.character(',');
-      out.text(to_string(e.aggressor_side));
+      csv_trade(out, e, scale);
       out.character(',');
       csv_text(out, text_of(e.company_name));
       out.character(',');
@@ -419,15 +410,15 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
       out.character(',');
       csv_text(out, text_of(e.listed_exchange));
       out.character(',');
-      out.integer(millis(e.enriched_at_ns));
+      out.integer(floor_millis(e.enriched_at_ns));
       break;
     }
     case EventType::OrderFlowImbalance: {
       const auto& e = as<OrderFlowImbalance>(h);
       WindowSizeText size;
-      out.integer(millis(e.window_start_ns));
+      out.integer(floor_millis(e.window_start_ns));
       out.character(',');
-      out.integer(millis(e.window_end_ns));
+      out.integer(floor_millis(e.window_end_ns));
       out.character(',');
       out.text(window_size_text(e.window_end_ns - e.window_start_ns, size));
       out.character(',');

@@ -160,7 +160,10 @@ void write_fields(TextCursor& out, const OrderPlaced& e, const PriceScale& scale
   out.uuid(UuidKind::Order, raw(e.order_id));
 }
 
-void write_fields(TextCursor& out, const TradeExecuted& e, const PriceScale& scale) noexcept {
+// "QTY @ PRICE aggressor=SIDE buyer=AGENT seller=AGENT trade=UUID": TradeExecuted's
+// line, and the first part of EnrichedTrade's (the same members).
+template <class Trade>
+void write_trade(TextCursor& out, const Trade& e, const PriceScale& scale) noexcept {
   out.integer(e.quantity);
   out.text(" @ ");
   out.price(e.price, scale);
@@ -172,6 +175,10 @@ void write_fields(TextCursor& out, const TradeExecuted& e, const PriceScale& sca
   out.agent(e.seller_agent);
   out.text(" trade=");
   out.uuid(UuidKind::Trade, raw(e.trade_id));
+}
+
+void write_fields(TextCursor& out, const TradeExecuted& e, const PriceScale& scale) noexcept {
+  write_trade(out, e, scale);
 }
 
 void write_fields(TextCursor& out, const QuoteUpdate& e, const PriceScale& scale) noexcept {
@@ -376,17 +383,7 @@ void write_fields(TextCursor& out, const OrderBookMetrics& e, const PriceScale& 
 
 void write_fields(TextCursor& out, const EnrichedTrade& e, const PriceScale& scale) noexcept {
   // The trade as TradeExecuted's line, then "| company / sector / industry / tier / exchange".
-  out.integer(e.quantity);
-  out.text(" @ ");
-  out.price(e.price, scale);
-  out.text(" aggressor=");
-  out.text(to_string(e.aggressor_side));
-  out.text(" buyer=");
-  out.agent(e.buyer_agent);
-  out.text(" seller=");
-  out.agent(e.seller_agent);
-  out.text(" trade=");
-  out.uuid(UuidKind::Trade, raw(e.trade_id));
+  write_trade(out, e, scale);
   out.text(" | ");
   out.text(text_of(e.company_name));
   out.text(" / ");

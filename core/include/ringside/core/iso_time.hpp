@@ -13,6 +13,17 @@
 
 namespace ringside {
 
+// Floor division: C++ division truncates toward zero, which would put
+// 1969-12-31T23:59:59.999999 on the wrong side of midnight and a negative event
+// time in the wrong window.
+constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+// Milliseconds since the epoch, floored: the analytics records' JSON times.
+constexpr std::int64_t floor_millis(std::int64_t unix_ns) noexcept { return floor_div(unix_ns, 1'000'000); }
+
 inline constexpr std::size_t kIsoTimestampLength = 27;  // YYYY-MM-DDTHH:MM:SS.ffffffZ
 
 // Writes exactly kIsoTimestampLength characters at out.
