@@ -190,6 +190,21 @@ const Event& as(const FrameHeader& h) noexcept {
   return *reinterpret_cast<const Event*>(&h);
 }
 
+// The opening of a windowed record (TradeAggregate, OrderFlowImbalance): symbol,
+// window bounds in epoch milliseconds and the window's size ("1m").
+template <class Windowed>
+void write_window(Writer& w, const Windowed& e, const std::string& symbol) noexcept {
+  WindowSizeText size;
+  w.literal("{\"symbol\":");
+  w.text(symbol);
+  w.literal(",\"window_start\":");
+  w.millis(e.window_start_ns);
+  w.literal(",\"window_end\":");
+  w.millis(e.window_end_ns);
+  w.literal(",\"window_size\":");
+  w.quoted(window_size_text(e.window_end_ns - e.window_start_ns, size));
+}
+
 // The trade's own fields, opening the data object: TradeExecuted's whole body,
 // and the first part of EnrichedTrade's (the same members, the same names).
 template <class Trade>
@@ -407,15 +422,7 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
     }
     case EventType::TradeAggregate: {
       const auto& e = as<TradeAggregate>(h);
-      WindowSizeText size;
-      w.literal("{\"symbol\":");
-      w.text(symbol);
-      w.literal(",\"window_start\":");
-      w.millis(e.window_start_ns);
-      w.literal(",\"window_end\":");
-      w.millis(e.window_end_ns);
-      w.literal(",\"window_size\":");
-      w.quoted(window_size_text(e.window_end_ns - e.window_start_ns, size));
+      write_window(w, e, symbol);
       w.literal(",\"total_volume\":");
       w.integer(e.total_volume);
       w.literal(",\"total_value\":");
@@ -531,15 +538,7 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
     }
     case EventType::OrderFlowImbalance: {
       const auto& e = as<OrderFlowImbalance>(h);
-      WindowSizeText size;
-      w.literal("{\"symbol\":");
-      w.text(symbol);
-      w.literal(",\"window_start\":");
-      w.millis(e.window_start_ns);
-      w.literal(",\"window_end\":");
-      w.millis(e.window_end_ns);
-      w.literal(",\"window_size\":");
-      w.quoted(window_size_text(e.window_end_ns - e.window_start_ns, size));
+      write_window(w, e, symbol);
       w.literal(",\"ofi\":");
       w.integer(e.ofi);
       w.literal(",\"bid_flow\":");

@@ -63,6 +63,18 @@ void csv_text(TextCursor& out, std::string_view text) noexcept {
   out.character('"');
 }
 
+// A windowed record's first columns (TradeAggregate, OrderFlowImbalance): window
+// bounds in epoch milliseconds and the window's size ("1m").
+template <class Windowed>
+void csv_window(TextCursor& out, const Windowed& e) noexcept {
+  WindowSizeText size;
+  out.integer(floor_millis(e.window_start_ns));
+  out.character(',');
+  out.integer(floor_millis(e.window_end_ns));
+  out.character(',');
+  out.text(window_size_text(e.window_end_ns - e.window_start_ns, size));
+}
+
 // The trade's own columns: TradeExecuted's row, and the first part of
 // EnrichedTrade's (the same members, the same columns).
 template <class Trade>
@@ -312,12 +324,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
     }
     case EventType::TradeAggregate: {
       const auto& e = as<TradeAggregate>(h);
-      WindowSizeText size;
-      out.integer(floor_millis(e.window_start_ns));
-      out.character(',');
-      out.integer(floor_millis(e.window_end_ns));
-      out.character(',');
-      out.text(window_size_text(e.window_end_ns - e.window_start_ns, size));
+      csv_window(out, e);
       out.character(',');
       out.integer(e.total_volume);
       out.character(',');
@@ -415,12 +422,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
     }
     case EventType::OrderFlowImbalance: {
       const auto& e = as<OrderFlowImbalance>(h);
-      WindowSizeText size;
-      out.integer(floor_millis(e.window_start_ns));
-      out.character(',');
-      out.integer(floor_millis(e.window_end_ns));
-      out.character(',');
-      out.text(window_size_text(e.window_end_ns - e.window_start_ns, size));
+      csv_window(out, e);
       out.character(',');
       out.integer(e.ofi);
       out.character(',');
