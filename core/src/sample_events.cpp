@@ -65,6 +65,17 @@ const FrameHeader& SampleEvents::make(EventType type) {
   };
   auto side = [&] { return static_cast<Side>(uniform(rng_, 0, 1)); };
   auto small = [&](unsigned max) { return static_cast<std::uint8_t>(uniform<unsigned>(rng_, 0, max)); };
+  // A trade's own fields, in one draw order for TradeExecuted and EnrichedTrade.
+  auto fill_trade = [&](auto& e) {
+    e.trade_id = TradeId{id()};
+    e.buyer_order_id = OrderId{id()};
+    e.seller_order_id = OrderId{id()};
+    e.price = price();
+    e.quantity = quantity();
+    e.buyer_agent = agent();
+    e.seller_agent = agent();
+    e.aggressor_side = side();
+  };
 
   switch (type) {
     case EventType::OrderPlaced: {
@@ -82,14 +93,7 @@ const FrameHeader& SampleEvents::make(EventType type) {
     case EventType::TradeExecuted: {
       auto& e = frame_.as<TradeExecuted>();
       init_header(e, symbol, time_ns_);
-      e.trade_id = TradeId{id()};
-      e.buyer_order_id = OrderId{id()};
-      e.seller_order_id = OrderId{id()};
-      e.price = price();
-      e.quantity = quantity();
-      e.buyer_agent = agent();
-      e.seller_agent = agent();
-      e.aggressor_side = side();
+      fill_trade(e);
       break;
     }
     case EventType::QuoteUpdate: {
@@ -253,14 +257,7 @@ const FrameHeader& SampleEvents::make(EventType type) {
     case EventType::EnrichedTrade: {
       auto& e = frame_.as<EnrichedTrade>();
       init_header(e, symbol, time_ns_);
-      e.trade_id = TradeId{id()};
-      e.buyer_order_id = OrderId{id()};
-      e.seller_order_id = OrderId{id()};
-      e.price = price();
-      e.quantity = quantity();
-      e.buyer_agent = agent();
-      e.seller_agent = agent();
-      e.aggressor_side = side();
+      fill_trade(e);
       e.enriched_at_ns = time_ns_ + uniform<std::int64_t>(rng_, 0, 1'000'000);
       e.reference_found = uniform(rng_, 0, 9) == 0 ? 0 : 1;
       if (e.reference_found == 0) {
