@@ -6,6 +6,7 @@ leaving every process it started stopped and a valid event file behind.
 usage: demo_test.py REPO BUILD_DIR WORK_DIR
 """
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -43,23 +44,33 @@ def no_stragglers(pgid):
         return True
 
 
-# 1. --duration
+# 1. --duration (long enough for a line of the live status, printed every 5 s off a terminal)
 out = tempfile.mkdtemp(dir=work)
-p = demo(["--duration", "2"], out)
+p = demo(["--duration", "6"], out)
 start = time.monotonic()
 output, _ = p.communicate(timeout=60)
 elapsed = time.monotonic() - start
-check(p.returncode == 0, f"--duration 2 exits 0 (rc {p.returncode})", output)
-check(1.5 < elapsed < 30, f"--duration 2 stops after about 2 s ({elapsed:.1f} s)", output)
-check("started sample event stream" in output and "where to look" in output, "says what it started and where to look", output)
-check("stopped sample event stream" in output, "stops what it started", output)
+check(p.returncode == 0, f"--duration 6 exits 0 (rc {p.returncode})", output)
+check(5.5 < elapsed < 40, f"--duration 6 stops after about 6 s ({elapsed:.1f} s)", output)
+check(re.search(r"events: [\d,]+ events/s .* \| lag .*record \d.* \| clients \d+ \| kafka acks [\d,]+", output),
+      "prints the live status: events/s, lag per reader, clients, Kafka acks", output)
+check("started engine" in output and "started recorder" in output and "where to look" in output,
+      "says what it started and where to look", output)
+check("stopped engine" in output and "stopped recorder" in output and "stopped gateway" in output,
+      "stops what it started", output)
+check("== cores" in output and ("--cpu 1" in output or "nothing pinned" in output),
+      "pins the engine's matching thread to a core of its own (or says why not)", output)
 check("started kafka egress" in output and "Kafka (embedded) bootstrap:" in output,
       "starts the Kafka egress on an embedded Kafka and says how to consume", output)
 check("stopped kafka egress" in output and "acknowledged by Kafka" in output,
       "stops the egress, which reports what Kafka acknowledged", output)
 check("started processors" in output and "stopped processors" in output and "--ring analytics" in output,
       "starts ringside-proc's five jobs and feeds their ring to the egress", output)
-check("0 failed" in output, "the events it wrote validate against the schema", output)
+check("0 failed" in output, "the events it recorded validate against the schema", output)
+published = re.search(r"engine: (\d+) events published", output)
+recorded = re.search(r"recorder: (\d+) of them recorded", output)
+check(published and recorded and published.group(1) == recorded.group(1) and int(published.group(1)) > 0,
+      "the recorder holds every event the engine published", output)
 check(no_stragglers(p.pid), "no process of the demo is left running")
 check(os.path.getsize(f"{out}/events.ndjson") > 0, "events file written")
 
@@ -78,7 +89,7 @@ os.killpg(p.pid, signal.SIGINT)
 rest, _ = p.communicate(timeout=60)
 output = seen + rest
 check(p.returncode == 0, f"Ctrl-C exits 0 (rc {p.returncode})", output)
-check("stopped sample event stream" in output and "== summary" in output, "Ctrl-C stops cleanly with a summary", output)
+check("stopped engine" in output and "== summary" in output, "Ctrl-C stops cleanly with a summary", output)
 check(no_stragglers(p.pid), "no process of the demo is left running after Ctrl-C")
 
 # 3. bad options are refused with a message
