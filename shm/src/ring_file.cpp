@@ -1,6 +1,7 @@
 #include "ringside/shm/ring_file.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 extern "C" {
 #include <hugetlbfs.h>  // a C header without extern "C" of its own
 }
@@ -19,7 +20,10 @@ extern "C" {
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "ringside/core/events.hpp"
 
@@ -63,6 +67,37 @@ fs::path huge_directory() {
   if (const char* dir = std::getenv("RINGSIDE_HUGE_DIR"); dir != nullptr && *dir != '\0') return dir;
   const char* mount = hugetlbfs_find_path_for_size(static_cast<long>(kHugePageSize));
   return mount == nullptr ? fs::path{} : fs::path(mount) / "ringside";
+}
+
+// The group ring files and the ring directory belong to: options.group, else
+// $RINGSIDE_RING_GROUP, else none (the creating process's group). A name or a
+// number; unknown is an error, never a silent fallback to wider access.
+std::optional<gid_t> ring_group(const std::string& requested) {
+  std::string name = requested;
+  if (name.empty()) {
+    if (const char* env = std::getenv("RINGSIDE_RING_GROUP"); env != nullptr) name = env;
+  }
+  if (name.empty()) return std::nullopt;
+  std::vector<char> buffer(16384);
+  group entry{};
+  group* found = nullptr;
+  const int error = ::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found);
+  if (found != nullptr) return found->gr_gid;
+  if (name.find_first_not_of("0123456789") == std::string::npos && name.size() < 10) {
+    return static_cast<gid_t>(std::stoul(name));
+  }
+  throw RingError("ring group '" + name + "' (CreateOptions::group or $RINGSIDE_RING_GROUP): " +
+                  (error != 0 ? errno_text(error) : std::string("no such group")));
+}
+
+// Gives `fd` (or the directory at `path`) to the ring group; a writer that is not a
+// member of the group gets EPERM, named here.
+void give_to_group(int fd, const fs::path& path, std::optional<gid_t> gid) {
+  if (!gid) return;
+  const int rc = fd >= 0 ? ::fchown(fd, static_cast<uid_t>(-1), *gid) : ::chown(path.c_str(), static_cast<uid_t>(-1), *gid);
+  if (rc != 0) {
+    throw RingError(path.string() + ": cannot give it to group " + std::to_string(*gid) + ": " + errno_text(errno));
+  }
 }
 
 // libhugetlbfs finds mounts; the free-page count comes from sysfs.
@@ -240,10 +275,14 @@ void check_ring_header(const RingHeader& h, std::uint64_t file_size, const fs::p
 RingMap create_ring(std::string_view name, const CreateOptions& options) {
   const fs::path path = ring_path(name);
   const fs::path dir = ring_directory();
+  const std::optional<gid_t> gid = ring_group(options.group);
   std::error_code ec;
-  fs::create_directories(dir, ec);
+  const bool made_dir = fs::create_directories(dir, ec);
   if (ec) throw RingError(dir.string() + ": cannot create the ring directory: " + ec.message());
   ::chmod(dir.c_str(), kDirMode);
+  // Only a directory this writer made changes group: an operator's existing
+  // directory keeps the group it was given.
+  if (made_dir) give_to_group(-1, dir, gid);
 
   std::uint32_t live_writer = 0;
   const std::uint64_t generation = previous_generation(path, live_writer) + 1;
@@ -287,6 +326,12 @@ RingMap create_ring(std::string_view name, const CreateOptions& options) {
   if (fd.fd < 0) throw RingError(file.string() + ": cannot create: " + errno_text(errno));
   ::fchmod(fd.fd, kFileMode);  // whatever the umask says
   auto discard = [&] { ::unlink(file.c_str()); };
+  try {
+    give_to_group(fd.fd, file, gid);
+  } catch (...) {
+    discard();
+    throw;
+  }
   if (::ftruncate(fd.fd, static_cast<off_t>(layout.file_size)) != 0) {
     const int error = errno;
     discard();

@@ -99,6 +99,42 @@ TEST_F(RingFile, FilesAre0640AndTheDirectory0750WhateverTheUmask) {
   EXPECT_EQ(names, (std::vector<std::string>{"mode-0", "mode-63"}));
 }
 
+gid_t group_of(const fs::path& p) {
+  struct stat st {};
+  EXPECT_EQ(::stat(p.c_str(), &st), 0) << p << ": " << std::strerror(errno);
+  return st.st_gid;
+}
+
+// Root may give files to any group; others only to their own groups, so this
+// uses the process's own supplementary/primary groups when not root.
+TEST_F(RingFile, RingGroupComesFromTheOptionsElseRingsideRingGroup) {
+  const gid_t other = ::geteuid() == 0 ? 65534 : ::getegid();  // nogroup when root
+  fs::remove_all(ring_directory());
+  CreateOptions o = small_ring();
+  o.group = std::to_string(other);
+  {
+    RingWriter w = RingWriter::create("grouped", o);
+    EXPECT_EQ(group_of(ring_path("grouped")), other);
+    EXPECT_EQ(group_of(ring_directory()), other) << "a directory the writer made takes the group too";
+    EXPECT_EQ(mode_of(ring_path("grouped")), 0640u);
+  }
+  ::setenv("RINGSIDE_RING_GROUP", std::to_string(other).c_str(), 1);
+  {
+    RingWriter w = RingWriter::create("from-env", small_ring());
+    EXPECT_EQ(group_of(ring_path("from-env")), other);
+  }
+  ::setenv("RINGSIDE_RING_GROUP", "no-such-group-here", 1);
+  try {
+    RingWriter w = RingWriter::create("refused", small_ring());
+    ADD_FAILURE() << "an unknown group was accepted";
+  } catch (const RingError& e) {
+    EXPECT_NE(std::string(e.what()).find("ring group 'no-such-group-here'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no such group"), std::string::npos) << e.what();
+  }
+  ::unsetenv("RINGSIDE_RING_GROUP");
+  EXPECT_FALSE(fs::exists(ring_path("refused")));
+}
+
 TEST_F(RingFile, SharedMemoryBackingIsReportedByWriterAndReader) {
   RingWriter w = RingWriter::create("events", small_ring());
   EXPECT_EQ(w.backing().backing, Backing::SharedMemory);

@@ -91,6 +91,11 @@ struct CreateOptions {
   std::chrono::milliseconds reader_timeout{5000};
   bool lock_memory = true;                       // mlock the whole file
   bool bind_numa = true;                         // bind to the calling thread's NUMA node
+  // Group of the ring file (0640: the group reads) and of a ring directory this
+  // writer creates (0750): a name or number; empty: $RINGSIDE_RING_GROUP, else
+  // the writer's own group. An unknown group, or one the writer may not give
+  // files to, is refused with a RingError.
+  std::string group;
 };
 
 // Creates a ring file for a new writer generation and swaps it in under the
