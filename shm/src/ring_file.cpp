@@ -337,6 +337,17 @@ RingMap create_ring(std::string_view name, const CreateOptions& options) {
     discard();
     throw RingError(file.string() + ": cannot size to " + std::to_string(layout.file_size) + " bytes: " + errno_text(error));
   }
+  // Allocate every block now: ftruncate only makes a sparse file, and on a full
+  // filesystem (a small tmpfs, /dev/shm over its size limit, hugetlbfs pages taken
+  // meanwhile) the first touch of a missing page below would be SIGBUS instead of
+  // an error naming the file (ENOSPC). Filesystems without fallocate keep the old path.
+  if (::fallocate(fd.fd, 0, 0, static_cast<off_t>(layout.file_size)) != 0 && errno != EOPNOTSUPP &&
+      errno != ENOSYS) {
+    const int error = errno;
+    discard();
+    throw RingError(file.string() + ": cannot allocate " + std::to_string(layout.file_size) + " bytes for the ring (" +
+                    (use_huge ? "hugetlbfs" : "its directory's filesystem") + "): " + errno_text(error));
+  }
 
   RingMap m;
   m.name = std::string(name);

@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstring>
 #include <optional>
 #include <thread>
@@ -79,6 +80,7 @@ class Recorder {
   std::uint64_t blocks_seen_ = 0;
   std::int64_t next_progress_ = 0;
   std::uint64_t last_progress_bytes_ = 0;
+  std::uint64_t recorded_next_ = 0;  // after the last frame recorded of this generation (0: none yet)
   std::int64_t last_progress_time_ = 0;
 };
 
@@ -115,6 +117,7 @@ std::optional<RingReader> Recorder::attach(bool first) {
 
 void Recorder::begin_generation() {
   slot_ = own_slot(*reader_);
+  recorded_next_ = 0;
   ++summary_.generations;
   writer_->start_segment(ring_info(*reader_));
   fmt::print(stderr, "record: ring '{}' generation {} -> {}\n", o_.ring, reader_->generation(),
@@ -204,8 +207,14 @@ RecorderSummary Recorder::run() {
       // The frame is read in place: copy it, then ask whether the ring writer had
       // evicted this reader (and so may have overwritten the frame) meanwhile.
       // Only a whole frame goes into the capture; the next read() says Evicted.
-      std::memcpy(writer_->reserve(got.frame->length), got.frame, got.frame->length);
-      if (reader_->frame_intact()) writer_->add_reserved();
+      std::byte* copy = writer_->reserve(got.frame->length);
+      std::memcpy(copy, got.frame, got.frame->length);
+      if (reader_->frame_intact()) {
+        std::uint64_t sequence;  // of the copy: the ring's bytes may change after the check
+        std::memcpy(&sequence, copy + offsetof(FrameHeader, sequence), sizeof sequence);
+        writer_->add_reserved();
+        recorded_next_ = sequence + 1;
+      }
       idle = 0;
       if (++since_housekeeping == 1024) {
         since_housekeeping = 0;
@@ -234,18 +243,31 @@ RecorderSummary Recorder::run() {
     }
     if (got.status == ReadStatus::Evicted) {
       ++summary_.evictions;
-      summary_.missed += reader_->behind_frames();
       fmt::print(stderr, "record: evicted by the ring writer ({} frames behind): the capture has a gap; reattaching\n",
                  reader_->behind_frames());
       end_generation();
       const std::uint64_t generation = reader_->generation();
+      // The first frame not recorded. What is lost is what the writer overwrote
+      // before the reattach, not everything the recorder was behind: the reattached
+      // reader starts at the oldest frame still in the ring.
+      const std::uint64_t resume_from = recorded_next_ != 0 ? recorded_next_ : reader_->next_sequence();
+      const std::uint64_t behind = reader_->behind_frames();
       reader_.reset();
       reader_ = attach(false);
       if (!reader_) continue;  // stopping
       if (reader_->generation() != generation) {
+        summary_.missed += behind;  // the rest of the old generation is gone with its writer
         begin_generation();  // the writer restarted meanwhile: its frames get their own segment
       } else {
         slot_ = own_slot(*reader_);
+        const std::uint64_t next = reader_->next_sequence();
+        if (next > resume_from) {
+          summary_.missed += next - resume_from;
+          fmt::print(stderr, "record: reattached at seq {}: the capture misses seq {}..{} ({} frames)\n", next,
+                     resume_from, next - 1, next - resume_from);
+        } else {
+          fmt::print(stderr, "record: reattached at seq {}: nothing was lost\n", next);
+        }
       }
       continue;
     }
