@@ -5,10 +5,12 @@
 #include <string_view>
 
 #include "c2c.hpp"
+#include "e2e_bench.hpp"
 #include "egress_bench.hpp"
 #include "encoders_bench.hpp"
 #include "gateway_bench.hpp"
 #include "match_bench.hpp"
+#include "order_rtt.hpp"
 #include "proc_bench.hpp"
 #include "publish_bench.hpp"
 #include "ring_oneway.hpp"
@@ -44,6 +46,10 @@ constexpr Subcommand kSubcommands[] = {
      ringside::bench::run_egress},
     {"proc", "one processors job (--job NAME) at full speed on one core: input events/s over a recorded engine run",
      ringside::bench::run_proc},
+    {"order-rtt", "open-loop order-entry round trip: client library -> real ringside-engine -> execution report",
+     ringside::bench::run_order_rtt},
+    {"e2e", "open-loop order -> engine -> live ring -> ringside-gateway -> WebSocket client, per order",
+     ringside::bench::run_e2e},
 };
 
 void usage(std::FILE* out) {
