@@ -24,3 +24,19 @@ if(_ringside_sanitize_flags)
   add_link_options(${_ringside_sanitize_flags})
   message(STATUS "ringside: building with ${_ringside_sanitize_flags}")
 endif()
+
+# RINGSIDE_FUZZ: the libFuzzer build (tests/fuzz, clang only). Every target is
+# instrumented for coverage and built with ASan+UBSan (UB fatal); only the fuzz
+# executables link libFuzzer's main (-fsanitize=fuzzer, tests/fuzz/CMakeLists.txt).
+option(RINGSIDE_FUZZ "Build the libFuzzer targets in tests/fuzz (clang; instruments every target)" OFF)
+if(RINGSIDE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "RINGSIDE_FUZZ needs clang (libFuzzer), not ${CMAKE_CXX_COMPILER_ID}")
+  endif()
+  if(NOT RINGSIDE_SANITIZE STREQUAL "")
+    message(FATAL_ERROR "RINGSIDE_FUZZ brings its own sanitizers: leave RINGSIDE_SANITIZE empty")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+  message(STATUS "ringside: fuzz build (libFuzzer, ASan+UBSan)")
+endif()

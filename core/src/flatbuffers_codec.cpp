@@ -328,7 +328,7 @@ void copy_levels(const flatbuffers::Vector<const fb::PriceLevel*>* in, PriceLeve
 // False when it does not fit.
 template <std::size_t N>
 bool copy_text(const flatbuffers::String* in, char (&out)[N]) noexcept {
-  if (in == nullptr) return set_text(out, {});
+  if (in == nullptr) return set_text(out, "");  // not {}: set_text would memcpy from a null pointer
   return set_text(out, std::string_view(in->c_str(), in->size()));
 }
 

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "ringside/core/derived.hpp"
 #include "ringside/core/events.hpp"
 
 namespace ringside {
@@ -33,7 +34,10 @@ bool text_ok(const char (&field)[N]) noexcept {
 }
 
 FrameError window_ok(std::int64_t start, std::int64_t end, std::uint8_t flags) noexcept {
-  if (end <= start || (flags & ~kKnownRecordFlags) != 0) return FrameError::BadValue;
+  std::int64_t length = 0;  // the encoders print end - start (window_size): it must be representable
+  if (end <= start || __builtin_sub_overflow(end, start, &length) || (flags & ~kKnownRecordFlags) != 0) {
+    return FrameError::BadValue;
+  }
   return FrameError::None;
 }
 
@@ -129,6 +133,17 @@ FrameError check_body(const FrameHeader& h) noexcept {
     case EventType::OrderFlowImbalance: {
       if (auto e = fixed(sizeof(OrderFlowImbalance)); e != FrameError::None) return e;
       const auto& e = as<OrderFlowImbalance>(h);
+      // The encoders derive ofi_normalized_of, 2 n ofi 10^4 / depth_sum, in 128 bits:
+      // a record where that overflows is out of range, not something to print.
+      if (e.depth_sum > 0 && e.update_count != 0) {
+        detail::Int128 numerator = 0;
+        if (__builtin_mul_overflow(static_cast<detail::Int128>(e.ofi), static_cast<detail::Int128>(e.update_count),
+                                   &numerator) ||
+            __builtin_mul_overflow(numerator, 2 * 10'000, &numerator)) {
+          return FrameError::BadValue;
+        }
+        static_assert(kRatioDecimals == 4);
+      }
       return window_ok(e.window_start_ns, e.window_end_ns, e.flags);
     }
   }

@@ -11,20 +11,28 @@ namespace ringside::gateway {
 namespace {
 
 // A parsed JSON value; only what control messages need.
+struct Member;
 struct Value {
   enum class Type { Null, Bool, Number, String, Array, Object } type = Type::Null;
   std::string_view raw;                        // the value's text in the message
   std::string string;                          // decoded, for strings
   std::vector<Value> items;                    // arrays
-  std::vector<std::pair<std::string, Value>> members;  // objects, in order
+  // Objects, in order. Not std::pair<std::string, Value>: a pair of an incomplete
+  // type is instantiated too early for clang with libstdc++ (the fuzz build).
+  std::vector<Member> members;
 
-  const Value* member(std::string_view key) const {
-    for (const auto& [k, v] : members) {
-      if (k == key) return &v;
-    }
-    return nullptr;
-  }
+  const Value* member(std::string_view key) const;
 };
+struct Member {
+  std::string first;
+  Value second;
+};
+const Value* Value::member(std::string_view key) const {
+  for (const auto& [k, v] : members) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
 
 class Parser {
  public:
@@ -96,7 +104,7 @@ class Parser {
       for (const auto& m : out.members) {
         if (m.first == key) return fail(fmt::format("duplicate member \"{}\"", key));
       }
-      out.members.emplace_back(std::move(key), std::move(v));
+      out.members.push_back(Member{std::move(key), std::move(v)});
       skip_space();
       if (pos_ < text_.size() && text_[pos_] == ',') {
         ++pos_;

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <fstream>
@@ -17,6 +18,9 @@ namespace {
 // clock is read once per kIdlePollsPerClock empty polls and once per
 // kHeartbeatEveryFrames frames, never per event.
 constexpr std::uint32_t kHeartbeatEveryFrames = 256;
+// Resyncs in a row without a frame before a lossy reader gives up on the ring's
+// oldest/newest frames and waits at the cursor (only a corrupt ring gets there).
+constexpr std::uint32_t kMaxFruitlessResyncs = 1000;
 constexpr std::uint32_t kIdlePollsPerClock = 256;
 
 // The speculative copy of a seqlock read: it may race with the writer
@@ -121,10 +125,15 @@ void RingReader::register_slot() {
   // Either the writer sees this slot and waits for it, or this reader sees the
   // raised horizon and moves above it; never neither.
   slot->state.store(static_cast<std::uint32_t>(SlotState::Active), std::memory_order_seq_cst);
-  while (position_ < header_->head_position.load(std::memory_order_seq_cst)) {
-    position_ = oldest_frame_position();
+  for (int attempt = 0; position_ < header_->head_position.load(std::memory_order_seq_cst); ++attempt) {
+    // A live writer settles this in a retry or two; the bound stops a corrupt header
+    // (no intact frame at or above the horizon) from hanging the attach: then the
+    // reader starts at the cursor.
+    const bool give_up = attempt >= 1000;
+    position_ = give_up ? header_->write_position.load(std::memory_order_acquire) : oldest_frame_position();
     expected_ = sequence_at(position_);
     slot->position.store(position_, std::memory_order_seq_cst);
+    if (give_up) break;
   }
   available_ = position_;
   published_ = position_;
@@ -194,6 +203,14 @@ std::uint64_t RingReader::sequence_at(std::uint64_t position) const noexcept {
 void RingReader::resync_after_lap() noexcept {
   position_ = options_.resume_after_lap == StartAt::Oldest ? oldest_frame_position() : newest_frame_position();
   if (position_ < header_->head_position.load(std::memory_order_acquire)) position_ = newest_frame_position();
+  // With a live writer a resync lands on a readable frame within a few tries, even
+  // when the writer laps the ring meanwhile. A corrupt ring file (a newest frame below
+  // the horizon, or malformed) would send the reader back here forever: after many
+  // fruitless tries it waits for frames after the cursor instead.
+  if (++fruitless_resyncs_ >= kMaxFruitlessResyncs) {
+    fruitless_resyncs_ = 0;
+    position_ = std::max(position_, header_->write_position.load(std::memory_order_acquire));
+  }
   available_ = position_;
 }
 
@@ -247,7 +264,10 @@ ReadResult RingReader::read() noexcept {
     const std::byte* at = data_ + (position_ & geometry_.mask);
     const PaddingRecord record = speculative_record(at);
     const std::uint64_t room = geometry_.capacity - (position_ & geometry_.mask);
-    const bool sane = record.length >= sizeof(PaddingRecord) && record.length % kFrameAlignment == 0 &&
+    // position_ % kFrameAlignment: a start position taken from a corrupt header may be
+    // unaligned, and a lossless reader hands out frames in place.
+    const bool sane = position_ % kFrameAlignment == 0 && record.length >= sizeof(PaddingRecord) &&
+                      record.length % kFrameAlignment == 0 &&
                       record.length <= room &&
                       (record.type == kPaddingType ||
                        (record.length >= sizeof(FrameHeader) && record.length <= geometry_.max_frame));
@@ -264,6 +284,7 @@ ReadResult RingReader::read() noexcept {
     if (!sane) {
       // Intact but malformed: not something this build's writer produces. Skip to
       // the newest frame rather than interpret garbage, and count it as missed.
+      // (A malformed newest frame ends up at the cursor: resync_after_lap's guard.)
       resync_after_lap();
       continue;
     }
@@ -274,6 +295,7 @@ ReadResult RingReader::read() noexcept {
     if (expected_ != 0 && frame->sequence > expected_) missed = frame->sequence - expected_;
     missed_total_ += missed;
     expected_ = frame->sequence + 1;
+    fruitless_resyncs_ = 0;
     if (slot_ != nullptr && ++since_heartbeat_ >= kHeartbeatEveryFrames) heartbeat();
     return {ReadStatus::Frame, frame, missed};
   }
@@ -340,7 +362,7 @@ WriterStatus RingReader::writer_status() const noexcept {
   s.pid = header_->writer_pid;
   s.alive = process_alive(s.pid);
   s.state = static_cast<WriterState>(header_->writer_state.load(std::memory_order_acquire));
-  s.heartbeat_age_ns = monotonic_ns() - header_->heartbeat_ns.load(std::memory_order_relaxed);
+  s.heartbeat_age_ns = elapsed_ns(monotonic_ns(), header_->heartbeat_ns.load(std::memory_order_relaxed));
   s.generation = header_->generation;
   return s;
 }

@@ -148,7 +148,7 @@ RingStatus snapshot_ring(const RingMap& ring) {
   const auto state = static_cast<WriterState>(h.writer_state.load(std::memory_order_acquire));
   // Relaxed loads below: each counter is a figure for display, written by the
   // writer with relaxed stores too; none of them guards other data.
-  s.heartbeat_age_ns = s.taken_ns - h.heartbeat_ns.load(std::memory_order_relaxed);
+  s.heartbeat_age_ns = elapsed_ns(s.taken_ns, h.heartbeat_ns.load(std::memory_order_relaxed));
   s.writer_alive = really_alive(s.writer_pid);
   switch (state) {
     case WriterState::Closed: s.writer = WriterCondition::Closed; break;
@@ -187,7 +187,7 @@ RingStatus snapshot_ring(const RingMap& ring) {
     r.alive = really_alive(r.pid);
     r.attached_ns = slot.attached_ns;
     // Relaxed: progress figures for display; the writer's gating uses its own loads.
-    r.heartbeat_age_ns = s.taken_ns - slot.heartbeat_ns.load(std::memory_order_relaxed);
+    r.heartbeat_age_ns = elapsed_ns(s.taken_ns, slot.heartbeat_ns.load(std::memory_order_relaxed));
     r.position = slot.position.load(std::memory_order_relaxed);
     r.next_sequence = slot.next_sequence.load(std::memory_order_relaxed);
     r.evicted_at_position = slot.evicted_at_position.load(std::memory_order_relaxed);
@@ -206,7 +206,7 @@ RingStatus snapshot_ring(const RingMap& ring) {
       }
       if (next && s.newest && next->publish_time_ns != 0 && s.newest->publish_time_ns != 0) {
         r.lag_time = LagTime::Known;
-        r.lag_time_ns = std::max<std::int64_t>(0, s.newest->publish_time_ns - next->publish_time_ns);
+        r.lag_time_ns = std::max<std::int64_t>(0, elapsed_ns(s.newest->publish_time_ns, next->publish_time_ns));
       } else if (!next && r.position < s.head_position) {
         r.lag_time = LagTime::Overwritten;
       }

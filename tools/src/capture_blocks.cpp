@@ -92,12 +92,20 @@ bool blocks_from_index(int fd, const CaptureSegmentInfo& info, std::uint64_t tra
   std::vector<std::uint64_t> offsets(h.count);
   std::memcpy(offsets.data(), trailer.data() + sizeof(CaptureTrailer), offsets.size() * sizeof(std::uint64_t));
   std::vector<std::byte> payload;
+  // Offsets from the file: one outside the data blocks makes the index damaged
+  // (pread would fail on it, an I/O error this is not), as does an entry's.
+  const auto in_data = [&](std::uint64_t offset) {
+    return offset >= info.data_offset && offset < info.file_size && offset % kBlockAlignment == 0;
+  };
   for (const std::uint64_t offset : offsets) {
-    if (!read_block(fd, info, offset, BlockKind::Index, h, payload)) return false;
+    if (!in_data(offset) || !read_block(fd, info, offset, BlockKind::Index, h, payload)) return false;
     if (payload.size() != std::uint64_t{h.count} * sizeof(CaptureIndexEntry)) return false;
     const std::size_t first = out.size();
     out.resize(first + h.count);
     std::memcpy(out.data() + first, payload.data(), payload.size());
+    for (std::size_t i = first; i < out.size(); ++i) {
+      if (!in_data(out[i].offset)) return false;
+    }
   }
   return true;
 }

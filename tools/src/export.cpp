@@ -151,6 +151,12 @@ class Exporter {
   bool write(const FrameHeader& frame) {
     const std::size_t t = index(frame.type);
     if (csv_) {
+      // A segment without a symbol table lets frames of any symbol through the
+      // reader; the CSV renderer needs the symbol's instrument (as JSON does).
+      if (check_frame(&frame, frame.length, reader_->symbols().size()) != FrameError::None) {
+        ++invalid_;
+        return true;
+      }
       EventOutput& out = table(frame.type);
       std::size_t rows = 0;
       char* end = csv_encoder_->write_rows(out.reserve(EventCsv::kMaxRowsBytes), frame, rows);

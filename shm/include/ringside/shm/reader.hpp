@@ -138,6 +138,7 @@ class RingReader {
   std::uint64_t missed_total_ = 0;
   std::uint64_t behind_frames_ = 0;
   std::uint32_t since_heartbeat_ = 0;
+  std::uint32_t fruitless_resyncs_ = 0;  // resyncs since the last frame returned (corrupt-ring guard)
   std::uint32_t idle_polls_ = 0;
   std::int64_t next_liveness_check_ = 0;
   FrameBuffer copy_;                   // a lossy reader's validated copy of the current frame

@@ -121,4 +121,12 @@ bool process_alive(std::uint32_t pid) noexcept;
 std::int64_t monotonic_ns() noexcept;
 std::int64_t realtime_ns() noexcept;
 
+// later - earlier for times read from a ring file (heartbeats, publish times),
+// saturated: a corrupt file's numbers must not overflow.
+inline std::int64_t elapsed_ns(std::int64_t later, std::int64_t earlier) noexcept {
+  std::int64_t d = 0;
+  if (__builtin_sub_overflow(later, earlier, &d)) return earlier < 0 ? INT64_MAX : INT64_MIN;
+  return d;
+}
+
 }  // namespace ringside::shm
