@@ -8,6 +8,15 @@ set_property(CACHE RINGSIDE_SANITIZE PROPERTY STRINGS "" address thread)
 
 if(RINGSIDE_SANITIZE STREQUAL "address")
   set(_ringside_sanitize_flags -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  # GCC 12's flow-based warnings misfire on ASan-instrumented code at -O1: object
+  # sizes of 2^64 - 9 on a std::vector resize that cannot overflow (GCC bugs 105651,
+  # 107087), "maybe uninitialized" inside std::regex's std::function. ASan checks
+  # those accesses at run time instead, which is this build's point; the Release
+  # build keeps the warnings as errors.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    list(APPEND _ringside_sanitize_flags -Wno-stringop-overflow -Wno-stringop-overread -Wno-array-bounds
+         -Wno-maybe-uninitialized)
+  endif()
 elseif(RINGSIDE_SANITIZE STREQUAL "thread")
   set(_ringside_sanitize_flags -fsanitize=thread -fno-omit-frame-pointer)
   # GCC warns (-Wtsan) that TSan does not model std::atomic_thread_fence. The
