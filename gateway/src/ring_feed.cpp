@@ -295,8 +295,10 @@ std::optional<std::uint32_t> RingFeed::add_text_frame(std::string_view head, std
   if (b.text_used + size > b.text.size()) b.text.resize(std::max(b.text.size() * 2, b.text_used + size));
   std::byte* at = b.text.data() + b.text_used;
   const std::size_t header = write_ws_header(at, WsOpcode::Text, payload);
-  std::memcpy(at + header, head.data(), head.size());
-  std::memcpy(at + header + head.size(), rest.data(), rest.size());
+  // An empty view may hold a null pointer, and memcpy from null is undefined even
+  // for 0 bytes (UBSan's nonnull-attribute check).
+  if (!head.empty()) std::memcpy(at + header, head.data(), head.size());
+  if (!rest.empty()) std::memcpy(at + header + head.size(), rest.data(), rest.size());
   const auto offset = static_cast<std::uint32_t>(b.text_used);
   b.text_used += size;
   last_frame_size_ = static_cast<std::uint32_t>(size);
@@ -309,7 +311,7 @@ std::optional<std::uint32_t> RingFeed::add_binary_frame(std::string_view payload
   if (b.binary_used + size > b.binary.size()) b.binary.resize(std::max(b.binary.size() * 2, b.binary_used + size));
   std::byte* at = b.binary.data() + b.binary_used;
   const std::size_t header = write_ws_header(at, WsOpcode::Binary, payload.size());
-  std::memcpy(at + header, payload.data(), payload.size());
+  if (!payload.empty()) std::memcpy(at + header, payload.data(), payload.size());
   const auto offset = static_cast<std::uint32_t>(b.binary_used);
   b.binary_used += size;
   last_frame_size_ = static_cast<std::uint32_t>(size);
