@@ -21,7 +21,7 @@ usage: broker_outage_pipeline_test.py BIN_DIR WORK_DIR [--long]
 """
 import time
 
-from faults_harness import (DLQ, EVENT_TOPICS, PARTITIONS, Load, check, check_client_stream, note, run,
+from faults_harness import (DLQ, Load, check, check_alive, check_client_stream, note, run,
                             seq_accounting, short, wait_for)
 
 
@@ -29,11 +29,7 @@ def main(make, args):
     load = Load(args)
     env = make("broker-outage-pipeline")
     config = env.load_config(load.scale)
-    mock = env.mock("--no-topics")
-    for topic in EVENT_TOPICS + [DLQ]:
-        n = PARTITIONS[topic] * load.partition_factor
-        reply = mock.command(f"topic {topic} {n}")
-        check(reply.startswith("ok"), f"kafka-mock: topic {topic} {n} -> {reply!r}")
+    mock = env.mock_with_topics(load)
     egress = env.egress(mock.bootstrap, "-X", "queue.buffering.max.messages=5000")
     recorder = env.recorder("cap")
     gateway = env.gateway()
@@ -42,8 +38,7 @@ def main(make, args):
     others = [mock, egress, recorder, gateway, proc, engine]
 
     def all_alive(what):
-        dead = [(p.name, p.proc.poll()) for p in others if not p.alive()]
-        check(not dead, f"{what}: every process alive {dead or ''}")
+        check_alive(others, what)
 
     a = egress.until_event("attached", 30)
     check(a["generation"] == 1 and a["resume_sequence"] == 1, f"the egress attached to generation 1 at seq 1 ({a})")

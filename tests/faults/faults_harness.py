@@ -69,6 +69,17 @@ class FaultEnv(egress_harness.Env):
         return self.config(tick_interval_ms=10, snapshot_interval_ticks=100, stats_interval_ticks=100,
                            **{k: v * scale for k, v in base.items()})
 
+    def mock_with_topics(self, load):
+        """The embedded Kafka with every event topic and the DLQ made up front, with
+        load.partition_factor times the seed's partitions: the mock keeps only a few
+        MB per partition, and the tests read every topic back at the end."""
+        mock = self.mock("--no-topics")
+        for topic in EVENT_TOPICS + [DLQ]:
+            n = PARTITIONS[topic] * load.partition_factor
+            reply = mock.command(f"topic {topic} {n}")
+            check(reply.startswith("ok"), f"kafka-mock: topic {topic} {n} -> {reply!r}")
+        return mock
+
     def pipeline_engine(self, config, ring_mib=16, name="engine", seed=1):
         """ringside-engine until stopped (--duration 0), the load config, /dev/shm backing."""
         argv = [f"{self.bin}/ringside-engine", "--config", config, "--ring", "events", "--ring-mib", str(ring_mib),
@@ -263,6 +274,13 @@ def check_client_stream(client, generation, truth, wanted):
               f"unexpected {short(extra)})")
         all_gaps += gaps
     return all_gaps
+
+
+def check_alive(processes, what):
+    """Every process of `processes` (a list, or a dict role -> process) still running."""
+    named = processes.items() if isinstance(processes, dict) else ((p.name, p) for p in processes)
+    dead = {name: p.proc.poll() for name, p in named if not p.alive()}
+    check(not dead, f"{what}: every process alive {dead or ''}")
 
 
 def exited_by_signal(rc):

@@ -32,7 +32,7 @@ usage: kill9_pipeline_test.py BIN_DIR WORK_DIR [--long]
 import signal
 import time
 
-from faults_harness import (DLQ, EVENT_TOPICS, PARTITIONS, Load, check, check_client_stream, note, run,
+from faults_harness import (DLQ, Load, check, check_alive, check_client_stream, note, run,
                             seq_accounting, short, wait_for)
 
 TRADES_AND_STATS = {"channels": ["TradeExecuted", "MarketStats"]}
@@ -53,18 +53,12 @@ def main(make, args):
     note(f"load: agents x{load.scale}, 10 ms tick, {load.phase} s between injections"
          f"{' (--long)' if load.long else ''}")
     config = env.load_config(load.scale)
-    mock = env.mock("--no-topics")
-    # More partitions than the seed's: the mock keeps only a few MB per partition.
-    for topic in EVENT_TOPICS + [DLQ]:
-        n = PARTITIONS[topic] * load.partition_factor
-        reply = mock.command(f"topic {topic} {n}")
-        check(reply.startswith("ok"), f"kafka-mock: topic {topic} {n} -> {reply!r}")
+    mock = env.mock_with_topics(load)
 
     live = {}  # role -> Process: the ones that must stay alive
 
     def all_alive(what):
-        dead = {role: p.proc.poll() for role, p in live.items() if not p.alive()}
-        check(not dead, f"{what}: every other process alive ({', '.join(sorted(live))}) {dead or ''}")
+        check_alive(live, f"{what} ({', '.join(sorted(live))})")
 
     def run_load(what):
         t_end = time.monotonic() + load.phase

@@ -23,7 +23,7 @@ import json
 import signal
 import time
 
-from faults_harness import Load, check, check_client_stream, note, run, wait_for
+from faults_harness import Load, check, check_alive, check_client_stream, note, run, wait_for
 
 SLACK_S = 4.0  # beyond the reader timeout: a loaded 2-core machine schedules late
 
@@ -41,8 +41,7 @@ def main(make, args):
     others = [mock, egress, recorder, gateway, proc, engine]
 
     def all_alive(what):
-        dead = [(p.name, p.proc.poll()) for p in others if not p.alive()]
-        check(not dead, f"{what}: every process alive {dead or ''}")
+        check_alive(others, what)
 
     egress.until_event("attached", 30)
     env.wait_gateway_attached(gateway, 1)
