@@ -20,6 +20,7 @@ extern "C" {
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -375,6 +376,11 @@ RingMap create_ring(std::string_view name, const CreateOptions& options) {
     report.note = why + "; THP requested, shmem_enabled=" + thp_setting("/sys/kernel/mm/transparent_hugepage/shmem_enabled");
   }
   if (options.bind_numa && numa_available() >= 0) {
+    // libnuma fills its node-to-CPU cache in plain globals on first use: two
+    // threads creating rings at once (an order-entry client and the engine in one
+    // test process) would race on it. Ring creation is rare; a lock is free here.
+    static std::mutex numa_calls;
+    const std::lock_guard lock(numa_calls);
     const int cpu = ::sched_getcpu();
     const int node = cpu >= 0 ? numa_node_of_cpu(cpu) : -1;
     if (node >= 0) {

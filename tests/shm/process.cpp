@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -182,6 +183,10 @@ nlohmann::json Child::finish(std::chrono::milliseconds timeout) {
 }
 
 void RingTest::SetUp() {
+  // spdlog's registry is a function-local static inside libspdlog, which is not
+  // built with TSan: a test thread that logs first would race, as far as TSan can
+  // see, with the thread that constructed it. Build it here, before any test thread.
+  spdlog::default_logger_raw();
   const fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
   std::string pattern = (base / "ringside-test.XXXXXX").string();
   ASSERT_NE(::mkdtemp(pattern.data()), nullptr) << pattern << ": " << std::strerror(errno);
