@@ -5,6 +5,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -19,6 +21,12 @@ using namespace ringside;
 using namespace ringside::gateway;
 
 int main(int argc, char** argv) {
+  // A fixed mmap threshold (glibc's default, 128 KiB) instead of the dynamic
+  // one: glibc raises the threshold to the size of any mmapped block freed (a
+  // slow client's queue ring, up to 1.5 MiB), after which the 256 KiB batch
+  // arenas would come from a thread's heap and their memory stay there when
+  // the batch pool frees its surplus. Fixed, they are mmapped and unmapped.
+  ::mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   CLI::App app{
       "ringside-gateway: the live rings over WebSocket and HTTP on one port. Clients get every event of the "
       "event ring as the seed's JSON (or FlatBuffers on request), subscribe by channel and symbol, and get L2 "

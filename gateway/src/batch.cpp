@@ -1,5 +1,7 @@
 #include "ringside/gateway/batch.hpp"
 
+#include <algorithm>
+
 namespace ringside::gateway {
 
 void Batch::clear() noexcept {
@@ -22,6 +24,11 @@ BatchPool::~BatchPool() = default;
 Batch* BatchPool::take() {
   Batch* b = nullptr;
   if (returned_.pop(b)) {
+    // More idle than steady state ever needs (a slow client's queue released
+    // its batches): free one surplus batch per call, so the memory goes back
+    // to the system without a burst of frees on this thread.
+    Batch* surplus = nullptr;
+    if (returned_.read_available() > kMaxIdle && returned_.pop(surplus)) destroy(surplus);
     b->clear();
     return b;
   }
@@ -38,6 +45,15 @@ Batch* BatchPool::take() {
   owned_.push_back(std::move(fresh));
   allocated_.fetch_add(1, std::memory_order_relaxed);
   return b;
+}
+
+void BatchPool::destroy(Batch* b) noexcept {
+  const auto it = std::find_if(owned_.begin(), owned_.end(), [b](const auto& p) { return p.get() == b; });
+  if (it == owned_.end()) return;
+  std::swap(*it, owned_.back());
+  owned_.pop_back();  // frees it
+  allocated_.fetch_sub(1, std::memory_order_relaxed);
+  freed_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void BatchPool::give_back(Batch* b) noexcept {

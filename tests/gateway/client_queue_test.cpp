@@ -2,6 +2,8 @@
 // their batch, and the batch goes back to its pool with the last reference.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "ringside/gateway/client_queue.hpp"
 #include "ringside/gateway/ws_frame.hpp"
 
@@ -86,6 +88,18 @@ TEST_F(PoolFixture, TheLastReferenceReturnsTheBatchToItsPool) {
   EXPECT_EQ(pool.allocated(), 1u);
   EXPECT_EQ(pool.take(), b) << "reused, not a new allocation";
   EXPECT_EQ(pool.allocated(), 1u);
+}
+
+TEST_F(PoolFixture, FreesIdleBatchesBeyondItsReserve) {
+  // A slow client pinned many batches; once they come back, the pool shrinks
+  // to kMaxIdle idle ones (one surplus freed per take) instead of keeping all.
+  constexpr std::size_t kPinned = BatchPool::kMaxIdle + 40;
+  std::vector<Batch*> pinned;
+  for (std::size_t i = 0; i < kPinned; ++i) pinned.push_back(batch());
+  EXPECT_EQ(pool.allocated(), kPinned);
+  for (Batch* b : pinned) release(b);
+  for (std::size_t i = 0; i < kPinned; ++i) release(batch());  // steady state: one in use at a time
+  EXPECT_EQ(pool.allocated(), BatchPool::kMaxIdle + 1);
 }
 
 }  // namespace

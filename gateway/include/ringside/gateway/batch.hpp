@@ -20,6 +20,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "ringside/core/instrument.hpp"
@@ -68,10 +70,34 @@ struct Message {
 
 class BatchPool;
 
+// Leaves new elements uninitialised (std::allocator zero-fills on resize). A
+// batch arena's bytes are always written before they are sent; not zero-filling
+// its 256 KiB keeps the pages a batch never uses (most: a batch holds ~50 KiB
+// of frames) out of RSS, the arenas being mmapped (see gateway/main.cpp).
+template <class T>
+struct UninitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitAllocator<U>;
+  };
+  UninitAllocator() noexcept = default;
+  template <class U>
+  UninitAllocator(const UninitAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using ByteArena = std::vector<std::byte, UninitAllocator<std::byte>>;
+
 struct Batch {
   std::shared_ptr<const RingInfo> ring;
-  std::vector<std::byte> text;     // sized to capacity once; text_used bytes hold frames
-  std::vector<std::byte> binary;
+  ByteArena text;     // sized to capacity once; text_used bytes hold frames
+  ByteArena binary;
   std::size_t text_used = 0;
   std::size_t binary_used = 0;
   std::vector<Message> messages;
@@ -93,6 +119,12 @@ struct Batch {
 class BatchPool {
  public:
   static constexpr std::size_t kReturnQueue = 4096;
+  // Idle batches kept for reuse; take() frees those beyond (one per call). A
+  // slow client pins every batch its queue references (~550 KiB each, however
+  // few of its bytes it holds), so one slow-consumer episode can make the pool
+  // grow by 100+ batches; kept forever, that was a ratchet on the gateway's RSS
+  // (a new high-water mark at each episode that pinned more batches).
+  static constexpr std::size_t kMaxIdle = 32;
 
   BatchPool(std::size_t text_capacity, std::size_t binary_capacity, std::size_t message_capacity);
   ~BatchPool();
@@ -101,16 +133,22 @@ class BatchPool {
 
   Batch* take();                     // reader thread
   void give_back(Batch* b) noexcept;  // network thread
+  // Batches alive now (in use or idle in the pool).
   std::uint64_t allocated() const noexcept { return allocated_.load(std::memory_order_relaxed); }
+  // Batches freed as surplus so far (the hub trims the heap after some were).
+  std::uint64_t freed() const noexcept { return freed_.load(std::memory_order_relaxed); }
 
  private:
+  void destroy(Batch* b) noexcept;  // reader thread: frees an idle batch
+
   std::size_t text_capacity_;
   std::size_t binary_capacity_;
   std::size_t message_capacity_;
   boost::lockfree::spsc_queue<Batch*, boost::lockfree::capacity<kReturnQueue>> returned_;
   // Relaxed: a statistic for /metrics, read by the network thread.
   std::atomic<std::uint64_t> allocated_{0};
-  // Every batch ever made, so the pool can free them all at the end.
+  std::atomic<std::uint64_t> freed_{0};
+  // Every batch alive, so the pool can free them all at the end.
   std::vector<std::unique_ptr<Batch>> owned_;
 };
 

@@ -91,7 +91,7 @@ class Hub {
   ~Hub();
 
   void set_feeds(std::vector<RingFeed*> feeds) { feeds_ = std::move(feeds); }
-  void start();   // heartbeat timer
+  void start();   // heartbeat and housekeeping timer
   void stop();
 
   // From the ring readers (posted to this thread).
@@ -159,6 +159,7 @@ class Hub {
   void schedule_wake(Client& c);
   void flush_wakes();
   void heartbeat();
+  void trim_memory();  // malloc_trim(0) after batches were freed, at most every 10 s
   void arm_timer();
   std::int64_t now_ns() const noexcept;
 
@@ -177,6 +178,8 @@ class Hub {
   HubCounters counters_;
   boost::asio::steady_timer timer_;
   bool stopped_ = false;
+  std::int64_t last_trim_ns_ = 0;
+  std::uint64_t trimmed_after_freed_ = 0;  // batches the pools had freed at the last trim
   // Counts of connected clients by format, read by the reader threads.
   std::atomic<int> text_clients_{0};
   std::atomic<int> binary_clients_{0};

@@ -100,6 +100,7 @@ class RingFeed : private BookOutput {
   const FeedStats& stats() const noexcept { return stats_; }
   const std::string& ring_name() const noexcept { return options_.ring; }
   std::uint64_t batches_allocated() const noexcept { return pool_.allocated(); }
+  std::uint64_t batches_freed() const noexcept { return pool_.freed(); }
 
  private:
   void run();
