@@ -81,11 +81,20 @@ std::optional<DecimalValue> buy_sell_ratio_of(const TradeAggregate& a) noexcept 
   return DecimalValue{divide_rounded(numerator, static_cast<Int128>(a.sell_count)), kRatioDecimals};
 }
 
+std::optional<Int128> ofi_normalized_numerator(const OrderFlowImbalance& r) noexcept {
+  Int128 numerator = 0;
+  if (__builtin_mul_overflow(static_cast<Int128>(r.ofi), static_cast<Int128>(r.update_count), &numerator) ||
+      __builtin_mul_overflow(numerator, 2 * pow10(kRatioDecimals), &numerator)) {
+    return std::nullopt;
+  }
+  return numerator;
+}
+
 DecimalValue ofi_normalized_of(const OrderFlowImbalance& r) noexcept {
   // ofi / (depth_sum / (2 n)) = 2 n ofi / depth_sum
   if (r.depth_sum <= 0 || r.update_count == 0) return {0, kRatioDecimals};
-  const Int128 numerator = static_cast<Int128>(r.ofi) * 2 * static_cast<Int128>(r.update_count) * pow10(kRatioDecimals);
-  return {divide_rounded(numerator, r.depth_sum), kRatioDecimals};
+  const std::optional<Int128> numerator = ofi_normalized_numerator(r);
+  return {numerator ? divide_rounded(*numerator, r.depth_sum) : 0, kRatioDecimals};
 }
 
 std::string_view window_size_text(std::int64_t length_ns, WindowSizeText& out) noexcept {

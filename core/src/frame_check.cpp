@@ -133,17 +133,9 @@ FrameError check_body(const FrameHeader& h) noexcept {
     case EventType::OrderFlowImbalance: {
       if (auto e = fixed(sizeof(OrderFlowImbalance)); e != FrameError::None) return e;
       const auto& e = as<OrderFlowImbalance>(h);
-      // The encoders derive ofi_normalized_of, 2 n ofi 10^4 / depth_sum, in 128 bits:
-      // a record where that overflows is out of range, not something to print.
-      if (e.depth_sum > 0 && e.update_count != 0) {
-        detail::Int128 numerator = 0;
-        if (__builtin_mul_overflow(static_cast<detail::Int128>(e.ofi), static_cast<detail::Int128>(e.update_count),
-                                   &numerator) ||
-            __builtin_mul_overflow(numerator, 2 * 10'000, &numerator)) {
-          return FrameError::BadValue;
-        }
-        static_assert(kRatioDecimals == 4);
-      }
+      // The encoders print ofi_normalized_of, computed in 128 bits: a record where
+      // that overflows is out of range, not something to print.
+      if (e.depth_sum > 0 && e.update_count != 0 && !ofi_normalized_numerator(e)) return FrameError::BadValue;
       return window_ok(e.window_start_ns, e.window_end_ns, e.flags);
     }
   }

@@ -13,7 +13,9 @@
 
 #include "core/test_symbols.hpp"
 #include "processor_test_helpers.hpp"
+#include "ringside/core/derived.hpp"
 #include "ringside/core/flatbuffers_codec.hpp"
+#include "ringside/core/frame_check.hpp"
 #include "ringside/core/json_encoder.hpp"
 #include "ringside/fb/events_generated.h"
 
@@ -191,6 +193,13 @@ TEST_F(RecordsTest, OrderFlowImbalance) {
             "\"ofi\":1200,\"bid_flow\":900,\"ask_flow\":-300,\"update_count\":41,\"ofi_normalized\":2.4000,"
             "\"best_bid\":150.24,\"best_ask\":150.26,\"bid_size\":300,\"ask_size\":200,\"input_gap\":false}}");
   round_trip(r.header);
+
+  // 2 update_count ofi 10^4 beyond 128 bits: out of range, refused rather than
+  // printed (tests/fuzz/regressions/frame_decode/ofi-normalized-overflow).
+  r.ofi = INT64_MAX;
+  r.update_count = UINT64_MAX;
+  EXPECT_FALSE(ofi_normalized_numerator(r).has_value());
+  EXPECT_EQ(check_frame(&r.header, r.header.length, symbols_.size()), FrameError::BadValue);
 }
 
 // A message whose texts do not fit the frame, or whose enum is beyond the

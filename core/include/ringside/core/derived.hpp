@@ -53,6 +53,9 @@ DecimalValue pct_change_of(Ticks baseline, Ticks current) noexcept;
 std::optional<DecimalValue> buy_sell_ratio_of(const TradeAggregate& a) noexcept;
 // ofi divided by the mean depth (depth_sum / (2 update_count)), kRatioDecimals; 0 without depth.
 DecimalValue ofi_normalized_of(const OrderFlowImbalance& r) noexcept;
+// Its numerator, 2 update_count ofi 10^kRatioDecimals; none where that overflows 128
+// bits (check_frame refuses such a record, so the encoders never meet one).
+std::optional<detail::Int128> ofi_normalized_numerator(const OrderFlowImbalance& r) noexcept;
 
 // A window length as the seed labels it: "1m", "5m", "15m"; "30s", "250ms" for
 // shorter or uneven ones. Written into `out`; the view is valid while it is.
