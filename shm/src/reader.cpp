@@ -21,6 +21,9 @@ constexpr std::uint32_t kHeartbeatEveryFrames = 256;
 // Resyncs in a row without a frame before a lossy reader gives up on the ring's
 // oldest/newest frames and waits at the cursor (only a corrupt ring gets there).
 constexpr std::uint32_t kMaxFruitlessResyncs = 1000;
+// Retries of a loop that a live writer settles in one or two (a commit or a lap
+// slipped in between two loads); past this the header is corrupt, not busy.
+constexpr int kMaxSettleAttempts = 1000;
 constexpr std::uint32_t kIdlePollsPerClock = 256;
 
 // The speculative copy of a seqlock read: it may race with the writer
@@ -129,7 +132,7 @@ void RingReader::register_slot() {
     // A live writer settles this in a retry or two; the bound stops a corrupt header
     // (no intact frame at or above the horizon) from hanging the attach: then the
     // reader starts at the cursor.
-    const bool give_up = attempt >= 1000;
+    const bool give_up = attempt >= kMaxSettleAttempts;
     position_ = give_up ? header_->write_position.load(std::memory_order_acquire) : oldest_frame_position();
     expected_ = sequence_at(position_);
     slot->position.store(position_, std::memory_order_seq_cst);
@@ -151,7 +154,7 @@ void RingReader::release_slot() noexcept {
 std::uint64_t RingReader::newest_frame_position() const noexcept {
   // A live writer settles this in a retry or two; the bound stops a corrupt
   // header (last >= end forever) from hanging the reader.
-  for (int attempt = 0; attempt < 1000; ++attempt) {
+  for (int attempt = 0; attempt < kMaxSettleAttempts; ++attempt) {
     // Acquire pairs with commit's release: last_frame_position of this or a later commit is visible.
     const std::uint64_t end = header_->write_position.load(std::memory_order_acquire);
     const std::uint64_t last = header_->last_frame_position.load(std::memory_order_relaxed);
