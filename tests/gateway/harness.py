@@ -40,6 +40,7 @@ VALID_EVENT_TYPES = {
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 from processes import Process, TestFailure, check  # noqa: E402,F401 - the gateway tests import them from here
+from wire import fb_header, parse_metrics  # noqa: E402,F401 - fb_header too
 
 
 class Env:
@@ -131,13 +132,7 @@ class Env:
         status, body = self.http("/metrics", port=port)
         if status != 200:
             raise TestFailure(f"GET /metrics: {status}")
-        values = {}
-        for line in body.splitlines():
-            if line.startswith("#") or not line.strip():
-                continue
-            name, value = line.rsplit(" ", 1)
-            values[name] = float(value)
-        return values
+        return parse_metrics(body)
 
     def close(self, keep_work=True):
         for p in reversed(self.processes):
@@ -255,18 +250,6 @@ def read_until_close(s, limit=10_000_000):
             return code, payload[2:].decode(errors="replace"), frames
         frames += 1
     return None, None, frames
-
-
-def fb_header(message):
-    """(sequence, event_time_ns, publish_time_ns) of a FlatBuffers Event message
-    (core/schema/events.fbs: the root table's field 0 is the EventHeader struct)."""
-    root = int.from_bytes(message[0:4], "little")
-    vtable = root - int.from_bytes(message[root:root + 4], "little", signed=True)
-    field = int.from_bytes(message[vtable + 4:vtable + 6], "little")
-    at = root + field
-    return (int.from_bytes(message[at:at + 8], "little"),
-            int.from_bytes(message[at + 8:at + 16], "little", signed=True),
-            int.from_bytes(message[at + 16:at + 24], "little", signed=True))
 
 
 async def request(ws, message):

@@ -60,6 +60,7 @@ PYTHON = "/usr/bin/python3"
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 from processes import Process, TestFailure, check, note, wait_for  # noqa: E402
+from wire import parse_metrics  # noqa: E402
 
 
 
@@ -219,13 +220,7 @@ class Env:
         status, body = self.http(egress.metrics_address, "/metrics")
         if status != 200:
             raise TestFailure(f"GET /metrics: {status}")
-        values = {}
-        for line in body.splitlines():
-            if line.startswith("#") or not line.strip():
-                continue
-            name, value = line.rsplit(" ", 1)
-            values[name] = float(value)
-        return values
+        return parse_metrics(body)
 
     def wait_committed(self, egress, target, timeout=60, ring="events", state_dir=None):
         """Until the state file's next_sequence and /metrics' committed sequence reach target."""

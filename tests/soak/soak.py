@@ -56,13 +56,14 @@ import re
 import shutil
 import signal
 import statistics
-import struct
 import subprocess
 import sys
 import time
 import urllib.request
 
 REPO = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "tests", "common"))
+from wire import fb_header, parse_metrics  # noqa: E402
 RAW_TOPICS = ["raw.orders", "raw.trades", "raw.quotes", "raw.orderbook-snapshots", "raw.market-stats",
               "raw.trading-halts", "raw.agent-actions"]
 EVENT_TYPES = ["OrderPlaced", "TradeExecuted", "QuoteUpdate", "OrderBookSnapshot", "TradingHalt",
@@ -116,17 +117,10 @@ def metrics(url):
             text = r.read().decode()
     except (OSError, ValueError):
         return None
-    values = {}
-    for line in text.splitlines():
-        if line.startswith("#"):
-            continue
-        m = re.match(r"(\S+)\s+(\S+)$", line)
-        if m:
-            try:
-                values[m.group(1)] = float(m.group(2))
-            except ValueError:
-                pass
-    return values
+    try:
+        return parse_metrics(text)
+    except ValueError:
+        return None
 
 
 def total(values, name):
@@ -144,18 +138,6 @@ def pct(sorted_values, p):
 
 # ---------------------------------------------------------------------------------------------
 # worker: the steady latency client (FlatBuffers: the header carries publish_time_ns)
-
-def fb_header(b):
-    """(sequence, event_time_ns, publish_time_ns) of a ringside.fb.Event (core/schema/events.fbs)."""
-    if len(b) < 16 or b[4:8] != b"RSEV":
-        raise ValueError("no RSEV identifier")
-    root = struct.unpack_from("<I", b, 0)[0]
-    vtable = root - struct.unpack_from("<i", b, root)[0]
-    f_header = struct.unpack_from("<H", b, vtable + 4)[0]
-    if not f_header:
-        raise ValueError("no header")
-    return struct.unpack_from("<Qqq", b, root + f_header)
-
 
 def latency_worker(url, t0, window_s, channels, priority, stop, results, counters):
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver stops the workers
