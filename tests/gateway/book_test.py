@@ -18,14 +18,15 @@ import os
 import time
 
 from book_client import Books, compare
-from harness import check, connect, run
+from harness import check, connect, request, run
 
 
 async def follow(uri, symbols, want_snapshots, expect_exact):
     async with connect(uri, max_size=None) as ws:
-        request = {"id": 7, "op": "subscribe", "channels": ["book", "OrderBookSnapshot"], "symbols": symbols}
-        await ws.send(json.dumps(request))
-        reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        # A new connection gets every event until it subscribes: request() skips
+        # those that arrive before the reply.
+        reply = await request(ws, {"id": 7, "op": "subscribe", "channels": ["book", "OrderBookSnapshot"],
+                                   "symbols": symbols})
         check(reply == {"id": 7, "ok": True}, f"subscribe {symbols} acknowledged: {reply}")
         books = Books()
         checked = {}
