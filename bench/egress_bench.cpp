@@ -466,9 +466,8 @@ void wait_for_acks(const Acks& acks, std::uint64_t target, const EgressThread& e
 }
 
 void copy_into(shm::RingWriter& ring, const FrameHeader& f) {
-  void* at = ring.claim(f.length);  // may wait: the egress is a lossless reader
-  if (at == nullptr) fail(fmt::format("the ring refused a frame of {} bytes", f.length));
-  std::memcpy(at, &f, f.length);
+  // May wait: the egress is a lossless reader.
+  if (ring.claim_copy(f) == nullptr) fail(fmt::format("the ring refused a frame of {} bytes", f.length));
 }
 
 // Frames first..first+count-1 of the pool, committed kFramesPerCommit at a time

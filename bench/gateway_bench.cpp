@@ -289,7 +289,7 @@ class Writer {
       const std::uint64_t first = ring_.next_sequence();
       for (std::uint64_t i = 0; i < batch; ++i) {
         const FrameHeader& f = events_.next();
-        if (void* at = ring_.claim(f.length)) std::memcpy(at, &f, f.length);  // the writer assigns the sequence
+        ring_.claim_copy(f);  // the writer assigns the sequence
       }
       const std::int64_t now = realtime_ns();
       for (std::uint64_t i = 0; i < batch; ++i) times_.set(first + i, now);

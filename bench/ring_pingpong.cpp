@@ -189,7 +189,7 @@ int process_b(PingShared& sh, Channels& ch, const Options& o) {
     for (;;) {
       const FrameHeader* f = read_frame(ping, &sh.stop[round][kRing], sh.abort);
       if (f == nullptr) break;
-      std::memcpy(pong.claim(f->length), f, f->length);
+      pong.claim_copy(*f);  // the pong ring gives it its own sequence
       pong.commit();
     }
     if (!sh.barrier.arrive_and_wait(phase++, sh.abort)) return 3;

@@ -333,9 +333,8 @@ class Runtime {
     const std::uint64_t commit_every = writer_->capacity() / 8;
     std::uint64_t claimed = 0;
     buffer_.for_each([&](const FrameHeader& record) {
-      void* slot = writer_->claim(record.length);
-      if (slot == nullptr) return;  // no record is longer than a ring's largest frame
-      std::memcpy(slot, &record, record.length);
+      // No record is longer than a ring's largest frame; the ring assigns the sequence.
+      if (writer_->claim_copy(record) == nullptr) return;
       ++records_[static_cast<std::uint8_t>(record.type) & 15u];
       claimed += record.length;
       if (claimed >= commit_every) {

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "pause.hpp"
+#include "tsan.hpp"
 
 namespace ringside::shm {
 namespace {
@@ -38,6 +39,15 @@ __attribute__((no_sanitize("thread"))) PaddingRecord speculative_record(const st
   PaddingRecord r;
   std::memcpy(&r, at, sizeof r);
   return r;
+}
+
+// The sequence field of the frame that starts at `at`, which the writer may be
+// filling right now (hidden from TSan like the copies above; a match is
+// announced to it with tsan_acquire).
+__attribute__((no_sanitize("thread"))) std::uint64_t speculative_sequence(const std::byte* at) noexcept {
+  // Acquire pairs with the release store of the sequence in RingWriter::commit:
+  // if it holds the expected sequence, the frame's other bytes are complete.
+  return __atomic_load_n(reinterpret_cast<const std::uint64_t*>(at + kSequenceOffset), __ATOMIC_ACQUIRE);
 }
 
 }  // namespace
@@ -256,9 +266,13 @@ ReadResult RingReader::read() noexcept {
 
   for (;;) {
     if (position_ >= available_) {
-      // Acquire pairs with commit's release store: the frames below are complete.
-      available_ = header_->write_position.load(std::memory_order_acquire);
-      if (position_ >= available_) return idle();
+      const Glance seen = glance();
+      if (seen == Glance::NotYet) return idle();
+      if (seen == Glance::AskTheCursor) {
+        // Acquire pairs with commit's release store: the frames below are complete.
+        available_ = header_->write_position.load(std::memory_order_acquire);
+        if (position_ >= available_) return idle();
+      }
     }
     if (!lossless && position_ < header_->head_position.load(std::memory_order_acquire)) {
       resync_after_lap();
@@ -304,12 +318,41 @@ ReadResult RingReader::read() noexcept {
   }
 }
 
+// Whether the frame at position_ is committed, from its own sequence field where
+// the writer keeps that field a reliable mark (RingGeometry::glanceable): one
+// cache line to poll, the one the frame is in, instead of the cursor's and then
+// the frame's. Elsewhere, or when the field holds a later sequence (lapped), or
+// before the reader knows what sequence comes next, the cursor decides.
+RingReader::Glance RingReader::glance() const noexcept {
+  if (expected_ == 0 || !geometry_.glanceable(position_)) return Glance::AskTheCursor;
+  const std::byte* at = data_ + (position_ & geometry_.mask);
+  const std::uint64_t sequence = speculative_sequence(at);
+  if (sequence == expected_) {
+    tsan_acquire(at + kSequenceOffset);
+    return Glance::Committed;
+  }
+  if (sequence > expected_) return Glance::AskTheCursor;  // a later lap's frame: this reader was lapped
+  // Below: zeroed ahead by the writer, or an older lap's bytes not overwritten yet;
+  // unless a lossy reader was lapped into the writer's zeroed space, which the
+  // horizon tells (a line the writer stores to once per chunk: cheap to poll).
+  // Acquire, as read()'s own lap check.
+  if (options_.kind == ReaderKind::Lossy && position_ < header_->head_position.load(std::memory_order_acquire)) {
+    return Glance::AskTheCursor;
+  }
+  return Glance::NotYet;
+}
+
 ReadResult RingReader::idle() noexcept {
   // liveness_check == 0 asks for a check on every empty read.
   if (options_.liveness_check.count() != 0 && (++idle_polls_ & (kIdlePollsPerClock - 1)) != 0) {
     cpu_relax();
     return {ReadStatus::Empty, nullptr, 0};
   }
+  // Now and then the cursor too, whatever the glance said: a frame the caller
+  // wrote with a bad length is published as padding, which carries no sequence.
+  // Acquire, as in read().
+  available_ = header_->write_position.load(std::memory_order_acquire);
+  if (available_ > position_) return {ReadStatus::Empty, nullptr, 0};
   const std::int64_t now = monotonic_ns();
   since_heartbeat_ = 0;
   if (slot_ != nullptr) slot_->heartbeat_ns.store(now, std::memory_order_relaxed);  // relaxed: a liveness hint

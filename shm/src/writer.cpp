@@ -1,14 +1,18 @@
 #include "ringside/shm/writer.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
+#include <cstddef>
 #include <cstring>
 #include <thread>
 #include <utility>
 
 #include "pause.hpp"
+#include "tsan.hpp"
 
 namespace ringside::shm {
+static_assert(offsetof(FrameHeader, sequence) == kSequenceOffset);
 
 RingWriter RingWriter::create(std::string_view name, const CreateOptions& options) {
   return RingWriter(create_ring(name, options));
@@ -19,6 +23,11 @@ RingWriter::RingWriter(RingMap map) : map_(std::move(map)) {
   data_ = map_.data;
   geometry_ = RingGeometry::of(*header_);
   limit_ = geometry_.capacity;  // the first lap overwrites nothing
+  cleared_ = geometry_.capacity;  // a new ring file is all zeroes
+  // Far enough ahead to be off a caught-up reader's path (its prefetcher stays
+  // within a page or two), small against the ring so lossless readers lose little
+  // of its capacity to it.
+  clear_ahead_ = std::clamp<std::uint64_t>(geometry_.capacity / 16, kClearStep, kMaxClearAhead);
   header_->next_sequence.store(next_sequence_, std::memory_order_relaxed);
 }
 
@@ -39,13 +48,18 @@ RingWriter::~RingWriter() {
 }
 
 void* RingWriter::claim(std::uint32_t length) noexcept {
-  if (length < sizeof(PaddingRecord) || length > geometry_.max_frame || length % kFrameAlignment != 0) return nullptr;
+  if (length < sizeof(FrameHeader) || length > geometry_.max_frame || length % kFrameAlignment != 0) return nullptr;
   std::uint64_t position = claim_position_;
   const std::uint64_t offset = position & geometry_.mask;
   // A frame never straddles the end of the data region: pad to the end and wrap.
   const std::uint64_t padding = offset + length > geometry_.capacity ? geometry_.capacity - offset : 0;
   const std::uint64_t end = position + padding + length;
-  if (end > limit_) make_room(end);
+  // Where the next frame will start, a reader may already be polling its sequence
+  // field (RingGeometry::glanceable): the bytes there must be zero before this frame
+  // is committed, so that an older lap's bytes never pass for the next frame's
+  // sequence. They were cleared long before, clear_ahead_ bytes ahead of the claims,
+  // where no reader's polling or prefetching puts the lines in its cache.
+  if (end + clear_ahead_ > cleared_) clear_ahead(end + clear_ahead_);
   if (padding != 0) {
     // Plain stores: published to readers by the release store of write_position in commit().
     PaddingRecord pad{static_cast<std::uint32_t>(padding), kPaddingType, {}};
@@ -63,13 +77,31 @@ void* RingWriter::claim(std::uint32_t length) noexcept {
   return data_ + (position & geometry_.mask);
 }
 
+// Zeroes the data up to `reach` (rounded up to kClearStep), after raising the
+// overwrite horizon over it. Once per kClearStep bytes of claims, not per frame.
+void RingWriter::clear_ahead(std::uint64_t reach) noexcept {
+  const std::uint64_t target = (reach + kClearStep - 1) / kClearStep * kClearStep;
+  if (target > limit_) make_room(target);
+  while (cleared_ < target) {
+    const std::uint64_t offset = cleared_ & geometry_.mask;
+    const std::uint64_t n = std::min(target - cleared_, geometry_.capacity - offset);
+    // Plain stores, ordered before any frame that could be found at a glance here
+    // by that frame's release in commit() (which comes later in this thread).
+    std::memset(data_ + offset, 0, n);
+    cleared_ += n;
+  }
+}
+
 bool RingWriter::can_claim_now(std::uint32_t length) const noexcept {
   const std::uint64_t offset = claim_position_ & geometry_.mask;
   const std::uint64_t padding = offset + length > geometry_.capacity ? geometry_.capacity - offset : 0;
   const std::uint64_t end = claim_position_ + padding + length;
-  if (end <= limit_) return true;
+  // As far as claim() reaches: the bytes it clears ahead, rounded as clear_ahead() rounds.
+  const std::uint64_t reach =
+      end + clear_ahead_ > cleared_ ? (end + clear_ahead_ + kClearStep - 1) / kClearStep * kClearStep : end;
+  if (reach <= limit_) return true;
   const std::uint64_t chunk = geometry_.capacity / kChunks;
-  const std::uint64_t horizon = ((end - geometry_.capacity) + chunk - 1) / chunk * chunk;
+  const std::uint64_t horizon = ((reach - geometry_.capacity) + chunk - 1) / chunk * chunk;
   for (std::uint32_t i = 0; i < header_->reader_slots; ++i) {
     const ReaderSlot& slot = map_.slots[i];
     // Acquire, as in wait_for_lossless_readers: a hint that only decides whether to claim now.
@@ -94,15 +126,26 @@ void RingWriter::commit_frames(bool stamp, std::int64_t publish_time_ns) noexcep
       // of the batch as padding: readers skip it instead of misreading frames.
       while (p < claim_position_) {
         const std::uint64_t segment = std::min(geometry_.capacity - (p & geometry_.mask), claim_position_ - p);
+        std::byte* at = data_ + (p & geometry_.mask);
         const PaddingRecord pad{static_cast<std::uint32_t>(segment), kPaddingType, {}};
-        std::memcpy(data_ + (p & geometry_.mask), &pad, sizeof pad);
+        std::memcpy(at, &pad, sizeof pad);
+        if (geometry_.glanceable(p) && segment >= kSequenceEnd) {
+          // A reader polling here expects the next sequence: this mark lets it
+          // take the padding at a glance too (it carries no sequence of its own).
+          tsan_release(at + kSequenceOffset);
+          std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(at + kSequenceOffset))
+              .store(next_sequence_, std::memory_order_release);  // release: after the padding record
+        }
         p += segment;
       }
       break;
     }
     if (!padding) {
-      frame->sequence = next_sequence_++;
       if (stamp) frame->publish_time_ns = publish_time_ns;
+      // Release, and the frame's last store: a reader that acquires this sequence
+      // (RingReader::glance) sees every byte of the frame.
+      tsan_release(&frame->sequence);
+      std::atomic_ref<std::uint64_t>(frame->sequence).store(next_sequence_++, std::memory_order_release);
     }
     p += length;
   }
@@ -115,10 +158,20 @@ void RingWriter::commit_frames(bool stamp, std::int64_t publish_time_ns) noexcep
   header_->write_position.store(p, std::memory_order_release);
 }
 
-bool RingWriter::publish(const FrameHeader& frame) noexcept {
+void* RingWriter::claim_copy(const FrameHeader& frame) noexcept {
   void* slot = claim(frame.length);
-  if (slot == nullptr) return false;
-  std::memcpy(slot, &frame, frame.length);
+  if (slot == nullptr) return nullptr;
+  // Everything but the sequence field: that is the ring's, and until commit() it
+  // must not hold a sequence a reader expects (a copy of a recorded frame would).
+  auto* to = static_cast<std::byte*>(slot);
+  const auto* from = reinterpret_cast<const std::byte*>(&frame);
+  std::memcpy(to, from, kSequenceOffset);
+  std::memcpy(to + kSequenceEnd, from + kSequenceEnd, frame.length - kSequenceEnd);
+  return slot;
+}
+
+bool RingWriter::publish(const FrameHeader& frame) noexcept {
+  if (claim_copy(frame) == nullptr) return false;
   commit();
   return true;
 }

@@ -56,6 +56,7 @@ TEST_F(Writer, ClaimRefusesLengthsItCannotHold) {
   EXPECT_EQ(w.claim(0), nullptr);
   EXPECT_EQ(w.claim(4), nullptr);
   EXPECT_EQ(w.claim(68), nullptr);  // not a multiple of 8
+  EXPECT_EQ(w.claim(24), nullptr);  // shorter than a frame header
   EXPECT_EQ(w.claim(w.max_frame_length() + 8), nullptr);
   EXPECT_EQ(w.position(), 0u);
   EXPECT_NE(w.claim(w.max_frame_length()), nullptr);
@@ -113,6 +114,70 @@ TEST_F(Writer, AFrameCommittedWithAnotherLengthThanClaimedIsSkippedNotMisread) {
   const ReadResult got = r.read();
   ASSERT_EQ(got.status, ReadStatus::Frame);
   EXPECT_EQ(got.frame->sequence, 1u);
+  EXPECT_EQ(check_frame(*got.frame, FrameMix::Small), "");
+}
+
+// A reader that has caught up takes a frame as committed when its sequence field
+// holds the sequence it expects. Lap 1 leaves, inside each 1 KiB frame, the image
+// of a 40-byte frame carrying the sequence the reader will expect when lap 2 gets
+// there (after three 40-byte frames): claim() must have cleared that field.
+TEST_F(Writer, OlderBytesWhereTheNextFrameWillStartNeverPassForIt) {
+  constexpr std::uint64_t kCapacity = 16 << 10;
+  constexpr std::uint32_t kOld = 1024;
+  constexpr std::uint32_t kNew = 40;
+  constexpr std::uint64_t kOldFrames = kCapacity / kOld;
+  constexpr std::uint64_t kTrap = kOldFrames + 3 + 1;
+  const auto image = [](std::uint64_t sequence, std::int64_t event_time) {
+    FrameBuffer f{};
+    f.header().length = kNew;
+    f.header().type = EventType::OrderPlaced;
+    f.header().sequence = sequence;
+    f.header().event_time_ns = event_time;
+    return f;
+  };
+  RingWriter w = RingWriter::create("events", ring_of(kCapacity));
+  RingReader r = RingReader::attach("events", reader(ReaderKind::Lossy));
+  for (std::uint64_t i = 0; i < kOldFrames; ++i) {
+    auto* at = static_cast<std::byte*>(w.claim(kOld));
+    ASSERT_NE(at, nullptr);
+    std::memset(at, 0, kOld);
+    auto& h = *reinterpret_cast<FrameHeader*>(at);
+    h.length = kOld;
+    h.type = EventType::OrderBookSnapshot;
+    std::memcpy(at + 3 * kNew, image(kTrap, 999).bytes, kNew);
+    w.commit();
+    ASSERT_EQ(next_seq(r), i + 1);
+  }
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    ASSERT_NE(w.claim_copy(image(0, 7).header()), nullptr);
+    w.commit();
+    ASSERT_EQ(next_seq(r), kOldFrames + 1 + i);
+  }
+  EXPECT_EQ(r.read().status, ReadStatus::Empty) << "an older frame's bytes passed for frame " << kTrap;
+  ASSERT_NE(w.claim_copy(image(0, 7).header()), nullptr);
+  w.commit();
+  const ReadResult got = r.read();
+  ASSERT_EQ(got.status, ReadStatus::Frame);
+  EXPECT_EQ(got.frame->sequence, kTrap);
+  EXPECT_EQ(got.frame->event_time_ns, 7);
+}
+
+// A recorded or relayed frame carries a sequence, maybe the very one a reader
+// expects next: claim_copy() leaves it out, so the frame shows only at commit().
+TEST_F(Writer, AFrameCopiedInWithTheSequenceAReaderExpectsStaysInvisibleUntilCommit) {
+  RingWriter w = RingWriter::create("events", ring_of(16 << 10));
+  RingReader r = RingReader::attach("events", reader(ReaderKind::Lossy));
+  write_frames(w, 1);
+  ASSERT_EQ(next_seq(r), 1u);
+  OrderPlaced recorded{};
+  fill_frame(&recorded, kSmallFrame, 2);
+  recorded.header.sequence = 2;
+  ASSERT_NE(w.claim_copy(recorded.header), nullptr);
+  EXPECT_EQ(r.read().status, ReadStatus::Empty);
+  w.commit();
+  const ReadResult got = r.read();
+  ASSERT_EQ(got.status, ReadStatus::Frame);
+  EXPECT_EQ(got.frame->sequence, 2u);
   EXPECT_EQ(check_frame(*got.frame, FrameMix::Small), "");
 }
 

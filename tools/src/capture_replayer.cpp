@@ -133,7 +133,7 @@ bool Replayer::pass() {
       }
     }
     first = false;
-    void* at = writer_->claim(f->length);
+    void* at = writer_->claim_copy(*f);  // the ring gives it a sequence of its own
     if (at == nullptr) {
       if (!warned_large_) {
         fmt::print(stderr, "replay: a {}-byte frame does not fit the ring (max {}); such frames are skipped\n",
@@ -142,7 +142,6 @@ bool Replayer::pass() {
       warned_large_ = true;
       continue;
     }
-    std::memcpy(at, f, f->length);
     last_event_ns_ = f->event_time_ns;
     if (++pending_ == kBatch) commit();
     if (++since_housekeeping == 4096) {

@@ -39,6 +39,12 @@ struct PaddingRecord {
 };
 inline constexpr std::uint8_t kPaddingType = 0;
 
+// A frame's sequence field (core's FrameHeader, bytes 8..15) doubles as its
+// commit mark: the writer stores it last, with release, and keeps the bytes
+// ahead of its claims zeroed (RingGeometry::glanceable).
+inline constexpr std::size_t kSequenceOffset = 8;
+inline constexpr std::size_t kSequenceEnd = kSequenceOffset + sizeof(std::uint64_t);
+
 struct RingHeader {
   // --- lines 0-2: identity, written once by the creating writer, read-only after ---
   alignas(kCacheLine) std::uint64_t magic;
@@ -118,6 +124,13 @@ struct RingGeometry {
   std::uint64_t mask = 0;         // position -> offset in the data region
   std::uint64_t chunk_shift = 0;  // position -> chunk (capacity / kChunks bytes)
   std::uint32_t max_frame = 0;
+
+  // Whether the record at `position` can only be a frame, never a padding record:
+  // any frame fits between it and the end of the data region. There, a reader
+  // knows a frame is committed when its sequence field holds the sequence it
+  // expects (one cache line to poll instead of the cursor's and the frame's): the
+  // writer keeps the bytes ahead of its claims zeroed (RingWriter::clear_ahead).
+  bool glanceable(std::uint64_t position) const noexcept { return (position & mask) + max_frame <= capacity; }
 
   static RingGeometry of(const RingHeader& h) noexcept {
     return {h.capacity, h.capacity - 1, static_cast<std::uint64_t>(std::countr_zero(h.capacity / kChunks)),

@@ -10,6 +10,8 @@
 // overwrite it meanwhile, so they never return a torn frame; when lapped they
 // resume and report exactly how many frames they missed. Lossless readers read
 // in place: the writer waits for them (and evicts them if they die or go silent).
+// A reader that has caught up polls the next frame's own sequence field, not the
+// cursor (shm/README.md, "Committed at a glance").
 #pragma once
 
 #include <chrono>
@@ -122,6 +124,8 @@ class RingReader {
   std::uint64_t newest_frame_position() const noexcept;
   std::uint64_t sequence_at(std::uint64_t position) const noexcept;
   std::uint64_t oldest_frame_position() const noexcept;
+  enum class Glance { Committed, NotYet, AskTheCursor };
+  Glance glance() const noexcept;
   ReadResult idle() noexcept;
   void publish_progress() noexcept;
 

@@ -5,6 +5,9 @@
 //   ...fill trade...
 //   w.commit();                               // readers see it now
 //
+// A frame's `sequence` field is the ring's: commit() stores it last, and readers
+// take it as the frame's commit mark (shm/README.md, "Committed at a glance").
+//
 // Hot path (claim, commit): no locks, no system calls, no allocation. The only
 // waiting is for a lossless reader that still needs the space (backpressure),
 // counted in the header's stall_ns; a dead or silent reader is evicted then.
@@ -28,10 +31,14 @@ class RingWriter {
   RingWriter& operator=(const RingWriter&) = delete;
   ~RingWriter();  // marks the ring Closed (a clean stop, unlike a crash)
 
-  // Reserves `length` bytes (a multiple of kFrameAlignment, 8..max_frame_length())
-  // and returns where to write the frame. Invisible to readers until commit().
-  // May wait for lossless readers. Precondition on length: checked with a
-  // std::terminate-free fallback (returns nullptr) so bad sizes never corrupt.
+  // Reserves `length` bytes (a multiple of kFrameAlignment, sizeof(FrameHeader)..
+  // max_frame_length()) and returns where to write the frame. Invisible to readers
+  // until commit(). May wait for lossless readers. Precondition on length: checked
+  // with a std::terminate-free fallback (returns nullptr) so bad sizes never corrupt.
+  // The frame's `sequence` field belongs to the ring: write every other byte and
+  // leave it alone (init_header sets it to 0, which is fine); commit() stores it
+  // last, and readers take it as the frame's commit mark. To copy a finished
+  // frame in, use claim_copy().
   void* claim(std::uint32_t length) noexcept;
 
   template <EventFrame Event>
@@ -50,7 +57,11 @@ class RingWriter {
   // overwrite horizon: for writers that must never wait (the engine answering an
   // order-entry client), not for the per-event path of the live ring.
   bool can_claim_now(std::uint32_t length) const noexcept;
-  // Copies a finished frame in and commits it.
+  // Claims frame.length bytes and copies the frame in, all but its sequence
+  // field (a recorded or relayed frame's sequence could be the one a reader
+  // waits for). Returns where it went, or nullptr as claim() does.
+  void* claim_copy(const FrameHeader& frame) noexcept;
+  // claim_copy(frame), then commit().
   bool publish(const FrameHeader& frame) noexcept;
 
   // Liveness for readers and tools (CLOCK_MONOTONIC). Call from the owner's loop
@@ -69,7 +80,11 @@ class RingWriter {
   explicit RingWriter(RingMap map);
   void commit_frames(bool stamp, std::int64_t publish_time_ns) noexcept;
   void make_room(std::uint64_t end) noexcept;
+  void clear_ahead(std::uint64_t reach) noexcept;
   void wait_for_lossless_readers(std::uint64_t horizon) noexcept;
+
+  static constexpr std::uint64_t kClearStep = 1024;          // bytes zeroed at a time
+  static constexpr std::uint64_t kMaxClearAhead = 16 << 10;  // how far ahead of the claims, at most
 
   RingMap map_;
   std::byte* data_ = nullptr;
@@ -79,6 +94,8 @@ class RingWriter {
   std::uint64_t commit_position_ = 0;  // end of the last committed frame
   std::uint64_t last_frame_ = 0;       // start of the last claimed frame
   std::uint64_t limit_ = 0;            // claims may end here without overwriting intact bytes
+  std::uint64_t cleared_ = 0;          // bytes from claim_position_ up to here are zero
+  std::uint64_t clear_ahead_ = 0;      // cleared_ stays at least this far past every claim
   std::uint64_t next_sequence_ = 1;
   bool closed_ = false;
 };
