@@ -52,7 +52,12 @@ void OrderEntryServer::discover() {
       read.start = shm::StartAt::Oldest;
       read.name = "ringside-engine";
       shm::RingReader orders = shm::RingReader::attach(file, read);
-      if (!orders.writer_status().alive) continue;  // a client that has gone: nothing to answer
+      // A client that has gone: nothing to answer. Closed counts even while its
+      // process lives on (exiting, or a program done with order entry): its ring
+      // still holds the requests already served, and reading it again from the
+      // oldest frame would place them twice.
+      const shm::WriterStatus writer = orders.writer_status();
+      if (!writer.alive || writer.state != shm::WriterState::Running) continue;
       if (clients_.size() >= kMaxExternalClients) {
         spdlog::warn("order entry: client '{}' refused: {} clients is the limit", name, kMaxExternalClients);
         continue;

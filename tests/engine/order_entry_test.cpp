@@ -111,6 +111,25 @@ TEST_F(OrderEntryTest, ReportsNewFillsAndCancelsForAClient) {
   EXPECT_EQ(a[0].cancel_reason, CancelReason::AgentCancelled);
 }
 
+// A client that closes its order ring has gone, even while its process lives on
+// (here, the test itself): the server must not take the closed ring for a new
+// client and place its orders a second time.
+TEST_F(OrderEntryTest, AClientThatClosedItsRingIsNotServedAgainWhileItsProcessLives) {
+  start_server();
+  {
+    auto dave = shm::OrderEntryClient::connect("dave");
+    dave.send_limit(dave.symbol("AAPL"), Side::Buy, 18000, 100, 1);
+    const auto r = reports(dave, 1);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].exec_type, ExecType::New);
+  }  // closes orders.dave
+  std::this_thread::sleep_for(500ms);  // hundreds of discover() rounds
+  stop_server();
+  std::size_t placed = 0;
+  sink_.for_each([&](const FrameHeader& h) { placed += h.type == EventType::OrderPlaced ? 1 : 0; });
+  EXPECT_EQ(placed, 1u);
+}
+
 TEST_F(OrderEntryTest, BadRequestsAreRejectedWithTheReasonAndTheEngineGoesOn) {
   start_server();
   auto c = shm::OrderEntryClient::connect("carol");
