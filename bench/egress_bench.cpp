@@ -639,8 +639,9 @@ std::string describe(const Percentiles& p) {
 int run_egress(int argc, char** argv) {
   Options o;
   CLI::App app{"ringside-bench egress: ringside-egress against librdkafka's embedded mock cluster: a raw librdkafka "
-               "producer of the same messages, six headers included (the reference; and once more without headers), the egress's messages/s from a ring written as fast as it allows, and "
-               "ring-to-acknowledgement latency at a fixed rate"};
+               "producer of the same messages, six headers included (the reference; and once more without headers), "
+               "the egress's messages/s from a ring written as fast as it allows, and ring-to-acknowledgement latency "
+               "at a fixed rate"};
   app.add_option("--messages", o.messages, "messages per throughput run (raw and egress)")
       ->check(CLI::Range(std::uint64_t{1000}, std::uint64_t{100'000'000}))
       ->capture_default_str();
