@@ -13,6 +13,20 @@
 
 namespace ringside::shm {
 static_assert(offsetof(FrameHeader, sequence) == kSequenceOffset);
+namespace {
+
+constexpr std::uint64_t round_up(std::uint64_t n, std::uint64_t step) noexcept { return (n + step - 1) / step * step; }
+
+// Stores the commit mark of the record at `at`: its sequence field, last and with
+// release, so a reader that acquires the value it expects (RingReader::glance)
+// sees every byte written before it.
+void store_mark(std::byte* at, std::uint64_t sequence) noexcept {
+  tsan_release(at + kSequenceOffset);
+  std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(at + kSequenceOffset))
+      .store(sequence, std::memory_order_release);
+}
+
+}  // namespace
 
 RingWriter RingWriter::create(std::string_view name, const CreateOptions& options) {
   return RingWriter(create_ring(name, options));
@@ -80,7 +94,7 @@ void* RingWriter::claim(std::uint32_t length) noexcept {
 // Zeroes the data up to `reach` (rounded up to kClearStep), after raising the
 // overwrite horizon over it. Once per kClearStep bytes of claims, not per frame.
 void RingWriter::clear_ahead(std::uint64_t reach) noexcept {
-  const std::uint64_t target = (reach + kClearStep - 1) / kClearStep * kClearStep;
+  const std::uint64_t target = round_up(reach, kClearStep);
   if (target > limit_) make_room(target);
   while (cleared_ < target) {
     const std::uint64_t offset = cleared_ & geometry_.mask;
@@ -98,10 +112,10 @@ bool RingWriter::can_claim_now(std::uint32_t length) const noexcept {
   const std::uint64_t end = claim_position_ + padding + length;
   // As far as claim() reaches: the bytes it clears ahead, rounded as clear_ahead() rounds.
   const std::uint64_t reach =
-      end + clear_ahead_ > cleared_ ? (end + clear_ahead_ + kClearStep - 1) / kClearStep * kClearStep : end;
+      end + clear_ahead_ > cleared_ ? round_up(end + clear_ahead_, kClearStep) : end;
   if (reach <= limit_) return true;
   const std::uint64_t chunk = geometry_.capacity / kChunks;
-  const std::uint64_t horizon = ((reach - geometry_.capacity) + chunk - 1) / chunk * chunk;
+  const std::uint64_t horizon = round_up(reach - geometry_.capacity, chunk);
   for (std::uint32_t i = 0; i < header_->reader_slots; ++i) {
     const ReaderSlot& slot = map_.slots[i];
     // Acquire, as in wait_for_lossless_readers: a hint that only decides whether to claim now.
@@ -132,9 +146,7 @@ void RingWriter::commit_frames(bool stamp, std::int64_t publish_time_ns) noexcep
         if (geometry_.glanceable(p) && segment >= kSequenceEnd) {
           // A reader polling here expects the next sequence: this mark lets it
           // take the padding at a glance too (it carries no sequence of its own).
-          tsan_release(at + kSequenceOffset);
-          std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(at + kSequenceOffset))
-              .store(next_sequence_, std::memory_order_release);  // release: after the padding record
+          store_mark(at, next_sequence_);
         }
         p += segment;
       }
@@ -142,10 +154,7 @@ void RingWriter::commit_frames(bool stamp, std::int64_t publish_time_ns) noexcep
     }
     if (!padding) {
       if (stamp) frame->publish_time_ns = publish_time_ns;
-      // Release, and the frame's last store: a reader that acquires this sequence
-      // (RingReader::glance) sees every byte of the frame.
-      tsan_release(&frame->sequence);
-      std::atomic_ref<std::uint64_t>(frame->sequence).store(next_sequence_++, std::memory_order_release);
+      store_mark(reinterpret_cast<std::byte*>(frame), next_sequence_++);  // the frame's last store
     }
     p += length;
   }
@@ -185,7 +194,7 @@ void RingWriter::heartbeat() noexcept {
 // per chunk (capacity / 64 bytes) of progress, not per frame.
 void RingWriter::make_room(std::uint64_t end) noexcept {
   const std::uint64_t chunk = geometry_.capacity / kChunks;
-  const std::uint64_t horizon = ((end - geometry_.capacity) + chunk - 1) / chunk * chunk;
+  const std::uint64_t horizon = round_up(end - geometry_.capacity, chunk);
   // Seq_cst: this store and a registering reader's store of its slot state form
   // a Dekker pair (see Reader::register_slot): either the reader sees the new
   // horizon and starts above it, or wait_for_lossless_readers sees the reader.
