@@ -14,7 +14,9 @@ elseif(RINGSIDE_SANITIZE STREQUAL "thread")
   # shm seqlock relies on fences; the reads they order are the lossy reader's
   # speculative copy, which is hidden from TSan (no_sanitize("thread")), and
   # every other cross-thread access in shm is an atomic or ordered by one.
-  list(APPEND _ringside_sanitize_flags -Wno-tsan)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    list(APPEND _ringside_sanitize_flags -Wno-tsan)
+  endif()
 elseif(NOT RINGSIDE_SANITIZE STREQUAL "")
   message(FATAL_ERROR "RINGSIDE_SANITIZE must be empty, address or thread, not '${RINGSIDE_SANITIZE}'")
 endif()

@@ -68,7 +68,7 @@ class FrameSocket {
   template <class ConstBufferSequence, class WriteHandler>
   auto async_write_some(const ConstBufferSequence& buffers, WriteHandler&& handler) {
     return net::async_initiate<WriteHandler, void(beast::error_code, std::size_t)>(
-        [this](auto h, const ConstBufferSequence& b) { control_write(b, std::move(h)); }, handler, buffers);
+        [this](auto h, const ConstBufferSequence& b) { this->control_write(b, std::move(h)); }, handler, buffers);
   }
 
   // A write (Beast's or data) is in progress or waiting.
