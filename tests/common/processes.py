@@ -16,14 +16,26 @@ class TestFailure(Exception):
     pass
 
 
+def stamp():
+    """Wall-clock time as the children's logs write it, so a check lines up with them."""
+    now = time.time()
+    return time.strftime("%H:%M:%S", time.localtime(now)) + f".{int(now * 1000) % 1000:03d}"
+
+
 def check(condition, what):
     if not condition:
         raise TestFailure(what)
-    print(f"ok: {what}", flush=True)
+    print(f"ok [{stamp()}]: {what}", flush=True)
 
 
 def note(what):
-    print(f"note: {what}", flush=True)
+    print(f"note [{stamp()}]: {what}", flush=True)
+
+
+def failure_line(error):
+    """The one line a failure ends its output with: CI may keep only the tail."""
+    text = f"{type(error).__name__}: {error}" if not isinstance(error, TestFailure) else str(error)
+    return f"[{stamp()}] {text}"[:2000]
 
 
 def wait_for(predicate, timeout, what, interval=0.05):

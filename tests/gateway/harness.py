@@ -39,7 +39,7 @@ VALID_EVENT_TYPES = {
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from processes import Process, TestFailure, check  # noqa: E402,F401 - the gateway tests import them from here
+from processes import Process, TestFailure, check, failure_line  # noqa: E402,F401 - the gateway tests import them from here
 from wire import fb_header, parse_metrics  # noqa: E402,F401 - fb_header too
 
 
@@ -158,21 +158,21 @@ def run(main):
         envs.append(e)
         return e
 
-    failed = False
+    failed = None
     try:
         result = main(make, sys.argv[3:])
         if asyncio.iscoroutine(result):
             asyncio.run(asyncio.wait_for(result, 240))
-    except Exception:  # noqa: BLE001 - every failure is reported with the children's logs
-        failed = True
+    except Exception as e:  # noqa: BLE001 - every failure is reported with the children's logs
+        failed = failure_line(e)
         traceback.print_exc()
         for e in envs:
             for p in e.processes:
                 print(f"--- {p.name} ({' '.join(p.argv)}) log tail ---\n{p.log()}")
     finally:
         for e in envs:
-            e.close(keep_work=failed)  # the logs of a failed test stay for a look
-    print("FAILED" if failed else "PASSED", flush=True)
+            e.close(keep_work=failed is not None)  # the logs of a failed test stay for a look
+    print(f"FAILED: {failed}" if failed else "PASSED", flush=True)
     sys.exit(1 if failed else 0)
 
 

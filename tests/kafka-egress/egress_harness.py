@@ -59,7 +59,7 @@ EVENT_TYPES = ["OrderPlaced", "TradeExecuted", "QuoteUpdate", "OrderBookSnapshot
 PYTHON = "/usr/bin/python3"
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from processes import Process, TestFailure, check, note, wait_for  # noqa: E402
+from processes import Process, TestFailure, check, failure_line, note, wait_for  # noqa: E402
 from wire import parse_metrics  # noqa: E402
 
 
@@ -429,11 +429,11 @@ def run(main):
         return e
 
     started = time.monotonic()
-    failed = False
+    failed = None
     try:
         main(make, sys.argv[3:])
-    except Exception:  # noqa: BLE001 - every failure is reported with the children's logs
-        failed = True
+    except Exception as e:  # noqa: BLE001 - every failure is reported with the children's logs
+        failed = failure_line(e)
         traceback.print_exc()
         for e in envs:
             for p in e.processes:
@@ -441,6 +441,7 @@ def run(main):
             print(f"--- work directory kept: {e.work}")
     finally:
         for e in envs:
-            e.close(keep_work=failed)
-    print(f"{'FAILED' if failed else 'PASSED'} in {time.monotonic() - started:.1f} s", flush=True)
+            e.close(keep_work=failed is not None)
+    elapsed = time.monotonic() - started
+    print(f"FAILED in {elapsed:.1f} s: {failed}" if failed else f"PASSED in {elapsed:.1f} s", flush=True)
     sys.exit(1 if failed else 0)
