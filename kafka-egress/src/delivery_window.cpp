@@ -16,6 +16,9 @@ void DeliveryWindow::reset(std::uint64_t next_sequence, std::uint64_t position) 
 
 void DeliveryWindow::add(std::uint64_t sequence, std::uint64_t end_position, std::uint32_t messages,
                          std::int64_t publish_time_ns) noexcept {
+  // Nothing unfinished: a jump (frames missed while evicted) moves the window
+  // whole, however far, without touching entries.
+  if (low_ == next_ && sequence > next_) low_ = next_ = sequence;
   for (; next_ < sequence; ++next_) entry(next_) = {0, 0, 0};  // missed: finished, ends nowhere new
   entry(sequence) = {end_position, publish_time_ns, messages};
   next_ = sequence + 1;

@@ -560,8 +560,12 @@ struct Egress::Impl {
     }
     std::size_t handled = 0;
     while (handled < budget) {
-      if (!s.window.has_room(s.window.next_sequence())) {
-        s.reader->heartbeat();  // full of unacknowledged frames: the ring holds the writer
+      // The next frame is the reader's next sequence, which after an eviction lies
+      // past the window's (the frames in between were lost); an empty window moves
+      // to any sequence, a busy one only within its capacity.
+      const std::uint64_t upcoming = std::max(s.window.next_sequence(), s.reader->next_sequence());
+      if (!s.window.empty() && !s.window.has_room(upcoming)) {
+        s.reader->heartbeat();  // full of unfinished frames: the ring holds the writer
         break;
       }
       const shm::ReadResult got = s.reader->read();
@@ -593,9 +597,9 @@ struct Egress::Impl {
           return handled;
         case shm::ReadStatus::Evicted: {
           const std::uint64_t behind = s.reader->behind_frames();
-          spdlog::error("ring {}: the writer evicted the egress ({} frames behind; it stopped heartbeating past the "
-                        "ring's reader timeout). Re-attaching.",
-                        s.name, behind);
+          spdlog::error("ring {}: the writer evicted the egress ({} frames behind, {} in flight; it stopped "
+                        "heartbeating past the ring's reader timeout). Re-attaching.",
+                        s.name, behind, s.window.frames_in_flight());
           s.resume_from = s.window.next_sequence();
           s.check_resume = true;
           try {

@@ -70,3 +70,31 @@ TEST(DeliveryWindow, ExtraMessagesKeepAFrameOpen) {
   w.finish(1);
   EXPECT_TRUE(w.advance());
 }
+
+// After an eviction the egress re-attaches at the oldest frame still in the ring,
+// which can lie any distance past the window (it waits for an empty one first).
+TEST(DeliveryWindow, AnEmptyWindowJumpsToAFrameFarPastItsCapacity) {
+  DeliveryWindow w(4);
+  w.reset(10, 0);
+  w.add(10, 80, 1, 0);
+  w.add(11, 88, 1, 0);
+  w.finish(10);
+  w.finish(11);
+  w.advance();
+  ASSERT_TRUE(w.empty());
+  w.add(1'000'011, 5000, 1, 0);  // a million missed frames
+  w.add(1'000'012, 5008, 2, 0);
+  EXPECT_EQ(w.next_unfinished(), 1'000'011u);
+  EXPECT_TRUE(w.in_flight(1'000'011));
+  EXPECT_TRUE(w.in_flight(1'000'012));
+  EXPECT_EQ(w.released_position(), 88u);
+  w.finish(1'000'011);
+  w.finish(1'000'012);
+  EXPECT_TRUE(w.advance());  // over the first only: the second frame has two messages
+  EXPECT_EQ(w.next_unfinished(), 1'000'012u);
+  EXPECT_EQ(w.released_position(), 5000u);
+  w.finish(1'000'012);
+  EXPECT_TRUE(w.advance());
+  EXPECT_EQ(w.next_unfinished(), 1'000'013u);
+  EXPECT_EQ(w.released_position(), 5008u);
+}

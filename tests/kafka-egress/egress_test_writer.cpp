@@ -16,11 +16,17 @@
 //               (K = --bad-at, default 5)
 //
 //   egress-test-writer --ring NAME [--mix all|bad] [--count N] [--bad-at K] [--extremes 0|1]
-//                      [--seed S] [--linger-ms MS]
+//                      [--seed S] [--linger-ms MS] [--wait-readers N]
+//
+// --wait-readers N: publish only once N lossless readers are attached (at most
+// 30 s), so that a test's egress reads from the first frame however fast the
+// writer is.
 //
 // Prints one JSON line {"event":"done","ring":...,"last_seq":...,"bad":[...]}
 // once every frame is committed, heartbeats for --linger-ms (default 500) and
 // closes the ring. Exit status 0, or 2 on a bad command line or a ring error.
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -35,6 +41,7 @@
 #include "ringside/core/embedded_config.hpp"
 #include "ringside/core/events.hpp"
 #include "ringside/core/sample_events.hpp"
+#include "ringside/shm/layout.hpp"
 #include "ringside/shm/writer.hpp"
 
 namespace {
@@ -44,7 +51,7 @@ using namespace ringside;
 [[noreturn]] void usage(const std::string& problem) {
   std::fprintf(stderr,
                "egress-test-writer: %s\nusage: egress-test-writer --ring NAME [--mix all|bad] [--count N] "
-               "[--bad-at K] [--extremes 0|1] [--seed S] [--linger-ms MS]\n",
+               "[--bad-at K] [--extremes 0|1] [--seed S] [--linger-ms MS] [--wait-readers N]\n",
                problem.c_str());
   std::exit(2);
 }
@@ -79,6 +86,28 @@ shm::RingWriter create(const std::string& ring, const SymbolTable& symbols, std:
   return shm::RingWriter::create(ring, options);
 }
 
+std::uint64_t lossless_readers(const shm::RingWriter& writer) {
+  const shm::RingMap& ring = writer.ring();
+  std::uint64_t n = 0;
+  for (std::uint32_t i = 0; i < std::min(ring.header->reader_slots, shm::kReaderSlots); ++i) {
+    const shm::ReaderSlot& slot = ring.slots[i];
+    if (slot.state.load(std::memory_order_acquire) == static_cast<std::uint32_t>(shm::SlotState::Active) &&
+        slot.kind == shm::ReaderKind::Lossless) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+void wait_for_readers(shm::RingWriter& writer, std::uint64_t readers) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (lossless_readers(writer) < readers) {
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("no reader attached within 30 s");
+    writer.heartbeat();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 void publish(shm::RingWriter& writer, const FrameHeader& frame) {
   if (!writer.publish(frame)) throw std::runtime_error("claim failed");
 }
@@ -87,7 +116,7 @@ void publish(shm::RingWriter& writer, const FrameHeader& frame) {
 
 int main(int argc, char** argv) {
   std::string ring, mix = "all";
-  std::uint64_t count = 90, bad_at = 5, linger_ms = 500, extremes = 0, seed = 7;
+  std::uint64_t count = 90, bad_at = 5, linger_ms = 500, extremes = 0, seed = 7, wait_readers = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string key = argv[i];
     if (i + 1 >= argc) usage("every option takes a value");
@@ -106,6 +135,8 @@ int main(int argc, char** argv) {
       seed = number(value);
     } else if (key == "--linger-ms") {
       linger_ms = number(value);
+    } else if (key == "--wait-readers") {
+      wait_readers = number(value);
     } else {
       usage("unknown option " + key);
     }
@@ -118,6 +149,7 @@ int main(int argc, char** argv) {
     std::vector<std::uint64_t> bad;
     const ExchangeConfig config = mix == "all" ? embedded_default_config() : embedded_test_config();
     shm::RingWriter writer = create(ring, config.symbols, image);
+    wait_for_readers(writer, wait_readers);
     if (mix == "all") {
       SampleEvents samples(config.symbols, seed, 1'700'000'000'000'000'000LL);
       samples.set_extremes(extremes != 0);

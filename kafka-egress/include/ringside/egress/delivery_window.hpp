@@ -28,8 +28,9 @@ class DeliveryWindow {
   // A frame read from the ring, ending at ring position `end_position`, with
   // `messages` messages in flight for it (0: nothing was sent, it is finished).
   // Sequences skipped since the last add (frames the reader missed) count as
-  // finished: they are reported as lost elsewhere. Precondition: has_room(sequence)
-  // and sequence >= next_sequence().
+  // finished: they are reported as lost elsewhere. Precondition: sequence >=
+  // next_sequence(), and has_room(sequence) unless the window is empty (an empty
+  // window moves to any sequence).
   void add(std::uint64_t sequence, std::uint64_t end_position, std::uint32_t messages,
            std::int64_t publish_time_ns) noexcept;
 
