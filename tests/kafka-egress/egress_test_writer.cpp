@@ -26,7 +26,6 @@
 // once every frame is committed, heartbeats for --linger-ms (default 500) and
 // closes the ring. Exit status 0, or 2 on a bad command line or a ring error.
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -41,7 +40,7 @@
 #include "ringside/core/embedded_config.hpp"
 #include "ringside/core/events.hpp"
 #include "ringside/core/sample_events.hpp"
-#include "ringside/shm/layout.hpp"
+#include "ringside/shm/ring_status.hpp"
 #include "ringside/shm/writer.hpp"
 
 namespace {
@@ -87,16 +86,10 @@ shm::RingWriter create(const std::string& ring, const SymbolTable& symbols, std:
 }
 
 std::uint64_t lossless_readers(const shm::RingWriter& writer) {
-  const shm::RingMap& ring = writer.ring();
-  std::uint64_t n = 0;
-  for (std::uint32_t i = 0; i < std::min(ring.header->reader_slots, shm::kReaderSlots); ++i) {
-    const shm::ReaderSlot& slot = ring.slots[i];
-    if (slot.state.load(std::memory_order_acquire) == static_cast<std::uint32_t>(shm::SlotState::Active) &&
-        slot.kind == shm::ReaderKind::Lossless) {
-      ++n;
-    }
-  }
-  return n;
+  const shm::RingStatus status = shm::snapshot_ring(writer.ring());
+  return static_cast<std::uint64_t>(std::count_if(status.readers.begin(), status.readers.end(), [](const auto& r) {
+    return r.kind == shm::ReaderKind::Lossless && r.state == shm::SlotState::Active;
+  }));
 }
 
 void wait_for_readers(shm::RingWriter& writer, std::uint64_t readers) {
