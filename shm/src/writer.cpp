@@ -243,6 +243,13 @@ void RingWriter::wait_for_lossless_readers(std::uint64_t horizon) noexcept {
         }
         const bool silent = now - slot.heartbeat_ns.load(std::memory_order_relaxed) > header_->reader_timeout_ns;
         if (silent || !process_alive(slot.pid)) {
+          // Charge it the stall so far now, not when the stall ends (other readers
+          // may hold the writer longer): whoever sees the slot Evicted sees what it
+          // cost. Relaxed: published by the CAS below, which releases.
+          if ((blockers >> i) & 1) {
+            slot.stall_caused_ns.fetch_add(now - stall_start, std::memory_order_relaxed);
+            blockers &= ~(std::uint64_t{1} << i);
+          }
           auto expected = static_cast<std::uint32_t>(SlotState::Active);
           slot.evicted_at_position.store(slot.position.load(std::memory_order_relaxed), std::memory_order_relaxed);
           // Release: the reader that acquires Evicted sees evicted_at_position.

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -284,6 +285,53 @@ TEST_F(Reader, EvictedLosslessReaderLearnsItsLastFrameMayBeTorn) {
   write_frames(w, 600);
   EXPECT_FALSE(r.frame_intact());
   EXPECT_EQ(r.read().status, ReadStatus::Evicted);
+}
+
+// The stall an evicted reader caused is in its slot as soon as the slot says
+// Evicted, even while another reader still holds the writer back.
+TEST_F(Reader, AnEvictedReadersSlotShowsTheStallItCausedAtOnce) {
+  CreateOptions ring = ring_of(16 << 10);
+  ring.reader_timeout = std::chrono::milliseconds(100);
+  RingWriter w = RingWriter::create("events", ring);
+  ReaderOptions silent_options = reader(ReaderKind::Lossless);
+  silent_options.name = "silent";
+  ReaderOptions held_options = reader(ReaderKind::Lossless);
+  held_options.name = "held";
+  RingReader silent = RingReader::attach("events", silent_options);
+  RingReader held = RingReader::attach("events", held_options);
+  std::atomic<bool> heartbeating{true};
+  std::thread heart([&] {
+    while (heartbeating.load()) {
+      held.heartbeat();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  std::atomic<bool> written{false};
+  std::thread writer([&] {
+    write_frames(w, 600);  // laps the 16 KiB ring: waits for both readers
+    written.store(true);
+  });
+  // The slot table itself, not snapshot_ring(): that also copies the newest frame,
+  // a race with the writer thread that only a reader in another process may run.
+  const ReaderSlot* slot = nullptr;
+  for (std::uint32_t i = 0; i < kReaderSlots && slot == nullptr; ++i) {
+    if (std::string_view(w.ring().slots[i].name) == "silent") slot = &w.ring().slots[i];
+  }
+  ASSERT_NE(slot, nullptr);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  // Acquire pairs with the eviction's CAS: the stall charged before it is visible.
+  while (slot->state.load(std::memory_order_acquire) != static_cast<std::uint32_t>(SlotState::Evicted) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(slot->state.load(std::memory_order_acquire), static_cast<std::uint32_t>(SlotState::Evicted));
+  EXPECT_FALSE(written.load()) << "the held reader still holds the writer back";
+  EXPECT_GE(slot->stall_caused_ns.load(std::memory_order_relaxed), 50'000'000) << "most of the 100 ms timeout";
+  heartbeating.store(false);
+  heart.join();
+  while (!written.load()) held.read();
+  writer.join();
+  EXPECT_EQ(silent.read().status, ReadStatus::Evicted);
 }
 
 TEST_F(Reader, LosslessReaderTableHoldsSixtyFourThenRefusesWithAMessage) {
