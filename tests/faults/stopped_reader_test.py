@@ -108,6 +108,13 @@ def main(make, args):
               f"the engine waited {stall_s:.2f} s for it: at most the reader timeout ({timeout_ms / 1000:.0f} s) "
               f"+ {SLACK_S} s")
         keeps_publishing(f"after evicting the {name}")
+        # A lossless reader may have read (not yet released) up to the head before it
+        # stopped: the egress holds frames in flight until Kafka acknowledges them.
+        # Only frames written after the eviction are surely unread, so it stays
+        # stopped until a whole ring more has overwritten some of them.
+        past = after["counters"]["write_position"] + capacity + capacity // 4
+        wait_for(lambda: env.inspect()["counters"]["write_position"] > past, 60,
+                 f"the engine to write a ring's worth past the evicted {name}", interval=0.2)
         all_alive(f"with the {name} stopped")
         p.signal(signal.SIGCONT)
 

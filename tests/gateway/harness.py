@@ -166,6 +166,8 @@ def run(main):
     except Exception as e:  # noqa: BLE001 - every failure is reported with the children's logs
         failed = failure_line(e)
         traceback.print_exc()
+        # Here as well as last: CI may show only a part of the output.
+        print(f"FAILED (the children's log tails follow): {failed}", flush=True)
         for e in envs:
             for p in e.processes:
                 print(f"--- {p.name} ({' '.join(p.argv)}) log tail ---\n{p.log()}")
