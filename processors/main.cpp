@@ -22,7 +22,7 @@ namespace {
 std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free);  // safe to store from a signal handler
 
-extern "C" void on_stop(int) { g_stop.store(true, std::memory_order_relaxed); }
+void on_stop(int) { g_stop.store(true, std::memory_order_relaxed); }
 
 void install_signal_handlers() {
   struct sigaction sa {};

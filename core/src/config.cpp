@@ -38,8 +38,6 @@ constexpr double kWholeTolerance = 1e-9;
 // A config is a few kilobytes; the cap stops a mistaken path like /dev/zero.
 constexpr std::size_t kMaxFileBytes = 16u << 20;
 
-constexpr double kPow10[kMaxPriceDecimals + 1] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
-
 std::string_view type_name(toml::node_type type) noexcept {
   switch (type) {
     case toml::node_type::none: return "nothing";
@@ -73,7 +71,7 @@ std::optional<PriceScale> exact_decimal(double tick) noexcept {
   for (int decimals = 0; decimals <= kMaxPriceDecimals; ++decimals) {
     double units = 0.0;
     // A whole part of zero is not a match: a tick far below 10^-9 would otherwise "fit" as 0 units.
-    if (near_whole(tick * kPow10[decimals], units) && units >= 1.0) {
+    if (near_whole(tick * kDecimalScale[decimals], units) && units >= 1.0) {
       return PriceScale{static_cast<std::int64_t>(units), static_cast<std::uint8_t>(decimals)};
     }
   }

@@ -61,11 +61,6 @@ static_assert(kMaxMessageLength < FLATBUFFERS_MAX_BUFFER_SIZE);  // the verifier
 // allocation is also the last.
 constexpr std::size_t kBuilderSize = 8 * 1024;
 
-template <EventFrame Event>
-const Event& frame_as(const FrameHeader& h) noexcept {
-  return *reinterpret_cast<const Event*>(&h);
-}
-
 using Builder = flatbuffers::FlatBufferBuilder;
 using BodyOffset = flatbuffers::Offset<void>;
 using TickerOffset = flatbuffers::Offset<flatbuffers::String>;
@@ -182,44 +177,44 @@ flatbuffers::Offset<flatbuffers::Vector<const fb::PriceLevel*>> levels(Builder& 
 BodyOffset body_of(Builder& b, const FrameHeader& h) {
   switch (h.type) {
     case EventType::OrderPlaced: {
-      const auto& e = frame_as<OrderPlaced>(h);
+      const auto& e = event_cast<OrderPlaced>(h);
       const fb::OrderPlacedFields f(raw(e.order_id), e.price, e.quantity, raw(e.agent), cast_enum<fb::Side>(e.side),
                                     cast_enum<fb::OrderType>(e.order_type),
                                     cast_enum<fb::TimeInForce>(e.time_in_force));
       return fb::CreateOrderPlaced(b, &f).Union();
     }
     case EventType::TradeExecuted: {
-      const auto& e = frame_as<TradeExecuted>(h);
+      const auto& e = event_cast<TradeExecuted>(h);
       const fb::TradeExecutedFields f(raw(e.trade_id), raw(e.buyer_order_id), raw(e.seller_order_id), e.price,
                                       e.quantity, raw(e.buyer_agent), raw(e.seller_agent),
                                       cast_enum<fb::Side>(e.aggressor_side));
       return fb::CreateTradeExecuted(b, &f).Union();
     }
     case EventType::QuoteUpdate: {
-      const auto& e = frame_as<QuoteUpdate>(h);
+      const auto& e = event_cast<QuoteUpdate>(h);
       const fb::QuoteUpdateFields f(e.bid_price, e.ask_price, e.bid_size, e.ask_size);
       return fb::CreateQuoteUpdate(b, &f).Union();
     }
     case EventType::OrderBookSnapshot: {
-      const auto& e = frame_as<OrderBookSnapshot>(h);
+      const auto& e = event_cast<OrderBookSnapshot>(h);
       const auto bids = levels(b, e.bids(), e.bid_count);
       const auto asks = levels(b, e.asks(), e.ask_count);
       const fb::OrderBookSnapshotFields f(e.sequence_number);
       return fb::CreateOrderBookSnapshot(b, &f, bids, asks).Union();
     }
     case EventType::TradingHalt: {
-      const auto& e = frame_as<TradingHalt>(h);
+      const auto& e = event_cast<TradingHalt>(h);
       const fb::TradingHaltFields f(e.trigger_price, e.reference_price, e.decline_bps, e.halt_duration_secs, e.level,
                                     cast_enum<fb::HaltReason>(e.reason));
       return fb::CreateTradingHalt(b, &f).Union();
     }
     case EventType::TradingResume: {
-      const auto& e = frame_as<TradingResume>(h);
+      const auto& e = event_cast<TradingResume>(h);
       const fb::TradingResumeFields f(e.halted_at_ns, e.halt_duration_secs, e.level);
       return fb::CreateTradingResume(b, &f).Union();
     }
     case EventType::AgentAction: {
-      const auto& e = frame_as<AgentAction>(h);
+      const auto& e = event_cast<AgentAction>(h);
       const auto details = b.CreateVectorOfStructs<fb::AgentDetail>(
           e.detail_count,
           [](std::size_t i, fb::AgentDetail* out, const AgentDetail* src) {
@@ -230,39 +225,39 @@ BodyOffset body_of(Builder& b, const FrameHeader& h) {
       return fb::CreateAgentAction(b, &f, details).Union();
     }
     case EventType::MarketStats: {
-      const auto& e = frame_as<MarketStats>(h);
+      const auto& e = event_cast<MarketStats>(h);
       const fb::MarketStatsFields f(e.open, e.high, e.low, e.last, e.volume, e.notional_ticks, e.trade_count);
       return fb::CreateMarketStats(b, &f).Union();
     }
     case EventType::OrderCancelled: {
-      const auto& e = frame_as<OrderCancelled>(h);
+      const auto& e = event_cast<OrderCancelled>(h);
       const fb::OrderCancelledFields f(raw(e.order_id), e.price, e.remaining_quantity, raw(e.agent),
                                        cast_enum<fb::Side>(e.side), cast_enum<fb::CancelReason>(e.reason));
       return fb::CreateOrderCancelled(b, &f).Union();
     }
     case EventType::TradeAggregate: {
-      const auto& e = frame_as<TradeAggregate>(h);
+      const auto& e = event_cast<TradeAggregate>(h);
       const fb::TradeAggregateFields f(e.window_start_ns, e.window_end_ns, e.computed_at_ns, e.total_volume,
                                        e.total_value_ticks, e.open, e.high, e.low, e.close, e.trade_count,
                                        e.buy_count, e.sell_count, e.revision, e.flags);
       return fb::CreateTradeAggregate(b, &f).Union();
     }
     case EventType::PriceAlert: {
-      const auto& e = frame_as<PriceAlert>(h);
+      const auto& e = event_cast<PriceAlert>(h);
       const fb::PriceAlertFields f(e.baseline_price, e.current_price, e.window_start_ns, e.detected_at_ns,
                                    cast_enum<fb::AlertKind>(e.kind), cast_enum<fb::AlertDirection>(e.direction),
                                    cast_enum<fb::AlertSeverity>(e.severity));
       return fb::CreatePriceAlert(b, &f).Union();
     }
     case EventType::OrderBookMetrics: {
-      const auto& e = frame_as<OrderBookMetrics>(h);
+      const auto& e = event_cast<OrderBookMetrics>(h);
       const fb::OrderBookMetricsFields f(e.best_bid, e.best_ask, e.bid_depth[0], e.bid_depth[1], e.bid_depth[2],
                                          e.ask_depth[0], e.ask_depth[1], e.ask_depth[2], e.snapshot_sequence,
                                          e.bid_levels, e.ask_levels);
       return fb::CreateOrderBookMetrics(b, &f).Union();
     }
     case EventType::EnrichedTrade: {
-      const auto& e = frame_as<EnrichedTrade>(h);
+      const auto& e = event_cast<EnrichedTrade>(h);
       const auto text = [&b](std::string_view t) { return b.CreateString(t.data(), t.size()); };
       const auto company = text(text_of(e.company_name));
       const auto sector = text(text_of(e.sector));
@@ -275,7 +270,7 @@ BodyOffset body_of(Builder& b, const FrameHeader& h) {
       return fb::CreateEnrichedTrade(b, &f, company, sector, industry, tier, exchange).Union();
     }
     case EventType::OrderFlowImbalance: {
-      const auto& e = frame_as<OrderFlowImbalance>(h);
+      const auto& e = event_cast<OrderFlowImbalance>(h);
       const fb::OrderFlowImbalanceFields f(e.window_start_ns, e.window_end_ns, e.ofi, e.bid_flow, e.ask_flow,
                                            e.depth_sum, e.update_count, e.best_bid, e.best_ask, e.bid_size,
                                            e.ask_size, e.flags);

@@ -9,18 +9,6 @@
 namespace ringside {
 namespace {
 
-template <class Enum>
-constexpr bool within(Enum value, std::uint8_t max) noexcept {
-  return static_cast<std::uint8_t>(value) <= max;
-}
-
-bool agent_ok(AgentId agent) noexcept { return static_cast<std::uint8_t>(agent_type_of(agent)) <= kMaxAgentType; }
-
-template <EventFrame Event>
-const Event& as(const FrameHeader& h) noexcept {
-  return *reinterpret_cast<const Event*>(&h);
-}
-
 // NUL-terminated within the field, zeros after the text (so equal records are
 // equal bytes), and printable UTF-8.
 template <std::size_t N>
@@ -49,39 +37,40 @@ FrameError check_body(const FrameHeader& h) noexcept {
   switch (h.type) {
     case EventType::OrderPlaced: {
       if (auto e = fixed(sizeof(OrderPlaced)); e != FrameError::None) return e;
-      const auto& e = as<OrderPlaced>(h);
-      const bool ok = within(e.side, kMaxSide) && within(e.order_type, kMaxOrderType) &&
-                      within(e.time_in_force, kMaxTimeInForce) && agent_ok(e.agent);
+      const auto& e = event_cast<OrderPlaced>(h);
+      const bool ok = enum_within(e.side, kMaxSide) && enum_within(e.order_type, kMaxOrderType) &&
+                      enum_within(e.time_in_force, kMaxTimeInForce) && agent_type_valid(e.agent);
       return ok ? FrameError::None : FrameError::BadEnum;
     }
     case EventType::TradeExecuted: {
       if (auto e = fixed(sizeof(TradeExecuted)); e != FrameError::None) return e;
-      const auto& e = as<TradeExecuted>(h);
-      const bool ok = within(e.aggressor_side, kMaxSide) && agent_ok(e.buyer_agent) && agent_ok(e.seller_agent);
+      const auto& e = event_cast<TradeExecuted>(h);
+      const bool ok = enum_within(e.aggressor_side, kMaxSide) && agent_type_valid(e.buyer_agent) &&
+                      agent_type_valid(e.seller_agent);
       return ok ? FrameError::None : FrameError::BadEnum;
     }
     case EventType::QuoteUpdate: return fixed(sizeof(QuoteUpdate));
     case EventType::OrderBookSnapshot: {
       if (h.length < offsetof(OrderBookSnapshot, levels)) return FrameError::BadLength;
-      const auto& e = as<OrderBookSnapshot>(h);
+      const auto& e = event_cast<OrderBookSnapshot>(h);
       if (e.bid_count > kMaxBookDepth || e.ask_count > kMaxBookDepth) return FrameError::TooManyLevels;
       return fixed(snapshot_frame_length(e.bid_count, e.ask_count));
     }
     case EventType::TradingHalt: {
       if (auto e = fixed(sizeof(TradingHalt)); e != FrameError::None) return e;
-      const auto& e = as<TradingHalt>(h);
-      return within(e.reason, kMaxHaltReason) ? FrameError::None : FrameError::BadEnum;
+      const auto& e = event_cast<TradingHalt>(h);
+      return enum_within(e.reason, kMaxHaltReason) ? FrameError::None : FrameError::BadEnum;
     }
     case EventType::TradingResume: return fixed(sizeof(TradingResume));
     case EventType::AgentAction: {
       if (h.length < offsetof(AgentAction, details)) return FrameError::BadLength;
-      const auto& e = as<AgentAction>(h);
+      const auto& e = event_cast<AgentAction>(h);
       if (e.detail_count > kMaxAgentDetails) return FrameError::TooManyDetails;
       if (auto err = fixed(agent_action_frame_length(e.detail_count)); err != FrameError::None) return err;
-      if (!within(e.action, kMaxAgentActionKind) || !agent_ok(e.agent)) return FrameError::BadEnum;
+      if (!enum_within(e.action, kMaxAgentActionKind) || !agent_type_valid(e.agent)) return FrameError::BadEnum;
       for (std::size_t i = 0; i < e.detail_count; ++i) {
         const AgentDetail& d = e.details[i];
-        if (!within(d.key, kMaxDetailKey)) return FrameError::BadEnum;
+        if (!enum_within(d.key, kMaxDetailKey)) return FrameError::BadEnum;
         const auto v = d.value;
         switch (value_kind_of(d.key)) {
           case DetailValueKind::Side: if (v < 0 || v > kMaxSide) return FrameError::BadEnum; break;
@@ -97,32 +86,34 @@ FrameError check_body(const FrameHeader& h) noexcept {
     case EventType::MarketStats: return fixed(sizeof(MarketStats));
     case EventType::OrderCancelled: {
       if (auto e = fixed(sizeof(OrderCancelled)); e != FrameError::None) return e;
-      const auto& e = as<OrderCancelled>(h);
-      const bool ok = within(e.side, kMaxSide) && within(e.reason, kMaxCancelReason) && agent_ok(e.agent);
+      const auto& e = event_cast<OrderCancelled>(h);
+      const bool ok = enum_within(e.side, kMaxSide) && enum_within(e.reason, kMaxCancelReason) &&
+                      agent_type_valid(e.agent);
       return ok ? FrameError::None : FrameError::BadEnum;
     }
     case EventType::TradeAggregate: {
       if (auto e = fixed(sizeof(TradeAggregate)); e != FrameError::None) return e;
-      const auto& e = as<TradeAggregate>(h);
+      const auto& e = event_cast<TradeAggregate>(h);
       return window_ok(e.window_start_ns, e.window_end_ns, e.flags);
     }
     case EventType::PriceAlert: {
       if (auto e = fixed(sizeof(PriceAlert)); e != FrameError::None) return e;
-      const auto& e = as<PriceAlert>(h);
-      const bool ok = within(e.kind, kMaxAlertKind) && within(e.direction, kMaxAlertDirection) &&
-                      within(e.severity, kMaxAlertSeverity);
+      const auto& e = event_cast<PriceAlert>(h);
+      const bool ok = enum_within(e.kind, kMaxAlertKind) && enum_within(e.direction, kMaxAlertDirection) &&
+                      enum_within(e.severity, kMaxAlertSeverity);
       return ok ? FrameError::None : FrameError::BadEnum;
     }
     case EventType::OrderBookMetrics: {
       if (auto e = fixed(sizeof(OrderBookMetrics)); e != FrameError::None) return e;
-      const auto& e = as<OrderBookMetrics>(h);
+      const auto& e = event_cast<OrderBookMetrics>(h);
       if (e.bid_levels > kMaxBookDepth || e.ask_levels > kMaxBookDepth) return FrameError::TooManyLevels;
       return FrameError::None;
     }
     case EventType::EnrichedTrade: {
       if (auto e = fixed(sizeof(EnrichedTrade)); e != FrameError::None) return e;
-      const auto& e = as<EnrichedTrade>(h);
-      if (!within(e.aggressor_side, kMaxSide) || !agent_ok(e.buyer_agent) || !agent_ok(e.seller_agent)) {
+      const auto& e = event_cast<EnrichedTrade>(h);
+      if (!enum_within(e.aggressor_side, kMaxSide) || !agent_type_valid(e.buyer_agent) ||
+          !agent_type_valid(e.seller_agent)) {
         return FrameError::BadEnum;
       }
       if (e.reference_found > 1) return FrameError::BadValue;
@@ -132,7 +123,7 @@ FrameError check_body(const FrameHeader& h) noexcept {
     }
     case EventType::OrderFlowImbalance: {
       if (auto e = fixed(sizeof(OrderFlowImbalance)); e != FrameError::None) return e;
-      const auto& e = as<OrderFlowImbalance>(h);
+      const auto& e = event_cast<OrderFlowImbalance>(h);
       // The encoders print ofi_normalized_of, computed in 128 bits: a record where
       // that overflows is out of range, not something to print.
       if (e.depth_sum > 0 && e.update_count != 0 && !ofi_normalized_numerator(e)) return FrameError::BadValue;

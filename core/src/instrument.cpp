@@ -11,8 +11,6 @@ namespace {
 constexpr std::string_view kMarketCapNames[] = {"mega", "large", "mid", "small", "micro"};
 static_assert(std::size(kMarketCapNames) == kMaxMarketCap + 1u);
 
-constexpr double kPow10[kMaxPriceDecimals + 1] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
-
 // Binary image layout (little-endian, as the host: ringside is one-host software).
 constexpr char kImageMagic[8] = {'R', 'S', 'S', 'Y', 'M', 'T', 'A', 'B'};
 constexpr std::uint32_t kImageVersion = 1;
@@ -72,7 +70,7 @@ bool parse_market_cap(std::string_view text, MarketCap& out) noexcept {
 }
 
 double PriceScale::tick_size() const noexcept {
-  return static_cast<double>(tick_units) / kPow10[std::min<int>(decimals, kMaxPriceDecimals)];
+  return static_cast<double>(tick_units) / kDecimalScale[std::min<int>(decimals, kMaxPriceDecimals)];
 }
 
 double PriceScale::to_double(Ticks ticks) const noexcept {

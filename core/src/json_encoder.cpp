@@ -185,11 +185,6 @@ class Writer {
   char* p_;
 };
 
-template <EventFrame Event>
-const Event& as(const FrameHeader& h) noexcept {
-  return *reinterpret_cast<const Event*>(&h);
-}
-
 // The opening of a windowed record (TradeAggregate, OrderFlowImbalance): symbol,
 // window bounds in epoch milliseconds and the window's size ("1m").
 template <class Windowed>
@@ -232,7 +227,7 @@ void write_trade(Writer& w, const Trade& e, const std::string& symbol, const Pri
 void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, const PriceScale& scale) noexcept {
   switch (h.type) {
     case EventType::OrderPlaced: {
-      const auto& e = as<OrderPlaced>(h);
+      const auto& e = event_cast<OrderPlaced>(h);
       w.literal("{\"order_id\":");
       w.uuid(UuidKind::Order, raw(e.order_id));
       w.literal(",\"symbol\":");
@@ -253,13 +248,13 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
       return;
     }
     case EventType::TradeExecuted: {
-      const auto& e = as<TradeExecuted>(h);
+      const auto& e = event_cast<TradeExecuted>(h);
       write_trade(w, e, symbol, scale);
       w.literal("}");
       return;
     }
     case EventType::QuoteUpdate: {
-      const auto& e = as<QuoteUpdate>(h);
+      const auto& e = event_cast<QuoteUpdate>(h);
       w.literal("{\"symbol\":");
       w.text(symbol);
       w.literal(",\"bid_price\":");
@@ -288,7 +283,7 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
       return;
     }
     case EventType::OrderBookSnapshot: {
-      const auto& e = as<OrderBookSnapshot>(h);
+      const auto& e = event_cast<OrderBookSnapshot>(h);
       const auto levels = [&](const PriceLevel* level, std::uint16_t count) {
         w.literal("[");
         for (std::uint16_t i = 0; i < count; ++i) {
@@ -313,7 +308,7 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
       return;
     }
     case EventType::TradingHalt: {
-      const auto& e = as<TradingHalt>(h);
+      const auto& e = event_cast<TradingHalt>(h);
       w.literal("{\"symbol\":");
       w.text(symbol);
       w.literal(",\"reason\":");
@@ -332,7 +327,7 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
       return;
     }
     case EventType::TradingResume: {
-      const auto& e = as<TradingResume>(h);
+      const auto& e = event_cast<TradingResume>(h);
       w.literal("{\"symbol\":");
       w.text(symbol);
       w.literal(",\"halted_at\":");
@@ -345,7 +340,7 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
       return;
     }
     case EventType::AgentAction: {
-      const auto& e = as<AgentAction>(h);
+      const auto& e = event_cast<AgentAction>(h);
       w.literal("{\"agent_id\":");
       w.agent(e.agent);
       w.literal(",\"agent_type\":");
@@ -373,7 +368,7 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
       return;
     }
     case EventType::MarketStats: {
-      const auto& e = as<MarketStats>(h);
+      const auto& e = event_cast<MarketStats>(h);
       w.literal("{\"symbol\":");
       w.text(symbol);
       w.literal(",\"open\":");
@@ -402,7 +397,7 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
       return;
     }
     case EventType::OrderCancelled: {
-      const auto& e = as<OrderCancelled>(h);
+      const auto& e = event_cast<OrderCancelled>(h);
       w.literal("{\"order_id\":");
       w.uuid(UuidKind::Order, raw(e.order_id));
       w.literal(",\"symbol\":");
@@ -421,7 +416,7 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
       return;
     }
     case EventType::TradeAggregate: {
-      const auto& e = as<TradeAggregate>(h);
+      const auto& e = event_cast<TradeAggregate>(h);
       write_window(w, e, symbol);
       w.literal(",\"total_volume\":");
       w.integer(e.total_volume);
@@ -459,7 +454,7 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
       return;
     }
     case EventType::PriceAlert: {
-      const auto& e = as<PriceAlert>(h);
+      const auto& e = event_cast<PriceAlert>(h);
       w.literal("{\"alert_type\":");
       w.quoted(to_string(e.kind));
       w.literal(",\"symbol\":");
@@ -482,7 +477,7 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
       return;
     }
     case EventType::OrderBookMetrics: {
-      const auto& e = as<OrderBookMetrics>(h);
+      const auto& e = event_cast<OrderBookMetrics>(h);
       w.literal("{\"symbol\":");
       w.text(symbol);
       w.literal(",\"timestamp_ms\":");
@@ -519,7 +514,7 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
       return;
     }
     case EventType::EnrichedTrade: {
-      const auto& e = as<EnrichedTrade>(h);
+      const auto& e = event_cast<EnrichedTrade>(h);
       write_trade(w, e, symbol, scale);
       w.literal(",\"company_name\":");
       w.escaped(text_of(e.company_name));
@@ -537,7 +532,7 @@ void write_data(Writer& w, const FrameHeader& h, const std::string& symbol, cons
       return;
     }
     case EventType::OrderFlowImbalance: {
-      const auto& e = as<OrderFlowImbalance>(h);
+      const auto& e = event_cast<OrderFlowImbalance>(h);
       write_window(w, e, symbol);
       w.literal(",\"ofi\":");
       w.integer(e.ofi);

@@ -28,13 +28,6 @@ constexpr std::uint64_t kMaxSymbolImageBytes = 16 + kMaxSymbols * 160;
 
 std::string num(std::uint64_t n) { return std::to_string(n); }
 
-template <class Enum>
-bool within(Enum value, std::uint8_t max) noexcept {
-  return static_cast<std::uint8_t>(value) <= max;
-}
-
-bool agent_ok(AgentId agent) noexcept { return static_cast<std::uint8_t>(agent_type_of(agent)) <= kMaxAgentType; }
-
 std::string check_client_order_id(std::uint64_t id) {
   if (id == 0 || id > kMaxClientOrderId) {
     return "client order id " + num(id) + " out of range (1.." + num(kMaxClientOrderId) + ")";
@@ -52,12 +45,14 @@ std::string check_symbol(const FrameHeader& h, const SymbolTable& symbols) {
 std::string check_new_order(const NewOrderRequest& o, const SymbolTable& symbols) {
   if (auto e = check_symbol(o.header, symbols); !e.empty()) return e;
   if (auto e = check_client_order_id(o.client_order_id); !e.empty()) return e;
-  if (!within(o.side, kMaxSide)) return "bad side " + num(static_cast<std::uint8_t>(o.side));
-  if (!within(o.order_type, kMaxOrderType)) return "bad order type " + num(static_cast<std::uint8_t>(o.order_type));
-  if (!within(o.time_in_force, kMaxTimeInForce)) {
+  if (!enum_within(o.side, kMaxSide)) return "bad side " + num(static_cast<std::uint8_t>(o.side));
+  if (!enum_within(o.order_type, kMaxOrderType)) {
+    return "bad order type " + num(static_cast<std::uint8_t>(o.order_type));
+  }
+  if (!enum_within(o.time_in_force, kMaxTimeInForce)) {
     return "bad time in force " + num(static_cast<std::uint8_t>(o.time_in_force));
   }
-  if (!agent_ok(o.agent)) return "bad agent id " + num(raw(o.agent));
+  if (!agent_type_valid(o.agent)) return "bad agent id " + num(raw(o.agent));
   if (o.quantity == 0 || o.quantity > kMaxOrderQuantity) {
     return "quantity " + num(o.quantity) + " out of range (1.." + num(kMaxOrderQuantity) + ")";
   }
@@ -73,7 +68,7 @@ std::string check_cancel(const CancelOrderRequest& c, const SymbolTable& symbols
   if (c.reduce_by > kMaxOrderQuantity) {
     return "reduce_by " + num(c.reduce_by) + " out of range (0.." + num(kMaxOrderQuantity) + ")";
   }
-  if (!agent_ok(c.agent)) return "bad agent id " + num(raw(c.agent));
+  if (!agent_type_valid(c.agent)) return "bad agent id " + num(raw(c.agent));
   return {};
 }
 

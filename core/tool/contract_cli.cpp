@@ -24,7 +24,7 @@ namespace {
 // Set by SIGINT/SIGTERM; the sample loop checks it between events.
 std::atomic<bool> g_stop{false};  // relaxed is enough: it only ends a loop, no data rides on it
 
-extern "C" void on_stop_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+void on_stop_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
 
 ExchangeConfig load_config(const std::string& path) {
   return path.empty() ? embedded_default_config() : load_exchange_config(path);

@@ -35,7 +35,7 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-extern "C" void on_stop_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+void on_stop_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
 
 struct Args {
   std::string config;

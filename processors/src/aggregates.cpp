@@ -15,18 +15,6 @@ namespace {
 
 using detail::Int128;
 
-// Event times beyond +-2^62 ns (the year 2116) cannot be windowed without the
-// arithmetic (start + size + lateness) overflowing; such trades are counted, not
-// used. Window sizes and the lateness are bounded by 2^60 ns (36 years) for the same reason.
-constexpr std::int64_t kTimeLimit = std::int64_t{1} << 62;
-constexpr std::int64_t kSpanLimit = std::int64_t{1} << 60;
-
-std::int64_t saturate(Int128 v) noexcept {
-  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
-  constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
-  return v > kMax ? kMax : v < kMin ? kMin : static_cast<std::int64_t>(v);
-}
-
 std::string per_size(const std::vector<std::uint64_t>& counts) {
   std::string out;
   for (std::size_t i = 0; i < counts.size(); ++i) out += fmt::format("{}{}", i == 0 ? "" : "/", counts[i]);

@@ -15,17 +15,6 @@ namespace {
 
 using detail::Int128;
 
-// As aggregates: event times beyond +-2^62 ns cannot be windowed without
-// start + size overflowing, and sizes are bounded by 2^60 ns.
-constexpr std::int64_t kTimeLimit = std::int64_t{1} << 62;
-constexpr std::int64_t kSpanLimit = std::int64_t{1} << 60;
-
-Volume saturate(Int128 v) noexcept {
-  constexpr auto kMax = std::numeric_limits<Volume>::max();
-  constexpr auto kMin = std::numeric_limits<Volume>::min();
-  return v > kMax ? kMax : v < kMin ? kMin : static_cast<Volume>(v);
-}
-
 // An empty ask (price 0) sits above every price: its size left, or arrives, as a whole.
 constexpr Int128 ask_rank(Ticks ask) noexcept { return ask == 0 ? std::numeric_limits<Int128>::max() : ask; }
 

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "pause.hpp"
+#include "speculative_copy.hpp"
 #include "tsan.hpp"
 
 namespace ringside::shm {
@@ -27,14 +28,7 @@ constexpr std::uint32_t kMaxFruitlessResyncs = 1000;
 constexpr int kMaxSettleAttempts = 1000;
 constexpr std::uint32_t kIdlePollsPerClock = 256;
 
-// The speculative copy of a seqlock read: it may race with the writer
-// overwriting the bytes, which the caller detects afterwards by re-checking the
-// overwrite horizon, and then discards the copy. Hidden from TSan for that reason;
-// nothing read here is used before that check passes.
-__attribute__((no_sanitize("thread"))) void speculative_copy(void* to, const void* from, std::size_t n) noexcept {
-  std::memcpy(to, from, n);
-}
-
+// A padding record or frame header read speculatively, like speculative_copy.
 __attribute__((no_sanitize("thread"))) PaddingRecord speculative_record(const std::byte* at) noexcept {
   PaddingRecord r;
   std::memcpy(&r, at, sizeof r);

@@ -6,15 +6,10 @@
 #include <cstring>
 #include <string>
 
+#include "speculative_copy.hpp"
+
 namespace ringside::shm {
 namespace {
-
-// The copy of a seqlock read, as in the lossy reader: it may race with the writer
-// overwriting these bytes, which the caller detects afterwards by re-checking the
-// overwrite horizon and then discards the copy. Hidden from TSan for that reason.
-__attribute__((no_sanitize("thread"))) void speculative_copy(void* to, const void* from, std::size_t n) noexcept {
-  std::memcpy(to, from, n);
-}
 
 // A reader slot's name field, which its reader wrote: up to the first NUL, printable only.
 std::string slot_name(const char (&field)[24]) {

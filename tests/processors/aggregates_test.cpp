@@ -19,10 +19,6 @@
 namespace ringside::processors::test {
 namespace {
 
-constexpr SymbolId kAapl{0};   // ticks of 0.01
-constexpr SymbolId kBrk{1};    // ticks of 0.05
-constexpr std::int64_t kMinute = 60 * kSecond;
-
 class AggregatesTest : public ::testing::Test {
  protected:
   explicit AggregatesTest(AggregatesOptions options = {}) {

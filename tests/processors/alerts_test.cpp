@@ -15,9 +15,6 @@
 namespace ringside::processors::test {
 namespace {
 
-constexpr SymbolId kAapl{0};
-constexpr SymbolId kBrk{1};
-
 class AlertsTest : public ::testing::Test {
  protected:
   void start(AlertOptions options = {}) {

@@ -15,9 +15,6 @@
 namespace ringside::processors::test {
 namespace {
 
-constexpr SymbolId kAapl{0};
-constexpr SymbolId kBrk{1};
-
 QuoteUpdate quote(SymbolId symbol, double seconds, Ticks bid, Volume bid_size, Ticks ask, Volume ask_size) {
   QuoteUpdate q{};
   init_header(q, symbol, kBase + static_cast<std::int64_t>(seconds * static_cast<double>(kSecond)));

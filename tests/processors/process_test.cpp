@@ -116,7 +116,6 @@ struct Expected {
   std::pair<std::int64_t, std::uint64_t> first{}, last{};
 };
 
-constexpr std::int64_t kMinute = 60 * kSecond;
 constexpr std::int64_t kSizes[] = {kMinute, 5 * kMinute, 15 * kMinute};
 
 void add_trade(std::map<WindowKey, Expected>& windows, const TradeExecuted& t) {

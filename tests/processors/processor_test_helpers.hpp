@@ -12,6 +12,10 @@
 namespace ringside::processors::test {
 
 inline constexpr std::int64_t kSecond = 1'000'000'000;
+inline constexpr std::int64_t kMinute = 60 * kSecond;
+// Symbols of the embedded test config.
+inline constexpr SymbolId kAapl{0};  // ticks of 0.01
+inline constexpr SymbolId kBrk{1};   // ticks of 0.05
 // 2026-01-05T14:30:00Z: a boundary of every 1, 5 and 15 minute window.
 inline constexpr std::int64_t kBase = 1'767'623'400'000'000'000;
 

@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 // Frames of a ring created without a symbol table name no symbols: any id passes.
 constexpr std::size_t kAnySymbol = std::size_t{1} << 16;
 
-struct Segment {
+struct ReadSegment {
   CaptureSegment opened;
   std::size_t symbol_limit = kAnySymbol;
   std::optional<std::vector<CaptureIndexEntry>> blocks;  // built on the first seek
@@ -38,7 +38,7 @@ std::string to_string(const CaptureDamage& d) {
 
 struct CaptureReader::State {
   CaptureReadOptions options;
-  std::vector<Segment> segments;
+  std::vector<ReadSegment> segments;
   std::vector<CaptureSegmentInfo> infos;  // of segments[i]
   std::vector<CaptureDamage> damage;
   std::uint64_t bytes_skipped = 0;
@@ -80,7 +80,7 @@ CaptureReader CaptureReader::open(const std::vector<fs::path>& files, const Capt
   for (CaptureSegment& opened : found.segments) {
     s->infos.push_back(opened.info);
     max_block = std::max<std::uint64_t>(max_block, opened.info.max_block_bytes);
-    Segment seg{std::move(opened), kAnySymbol, std::nullopt};
+    ReadSegment seg{std::move(opened), kAnySymbol, std::nullopt};
     if (!seg.opened.symbols.empty()) seg.symbol_limit = seg.opened.symbols.size();
     s->segments.push_back(std::move(seg));
   }
@@ -246,7 +246,7 @@ const FrameHeader* CaptureReader::next() {
 template <class Match>
 bool CaptureReader::State::seek(Match match) {
   for (std::size_t i = 0; i < segments.size(); ++i) {
-    Segment& segment = segments[i];
+    ReadSegment& segment = segments[i];
     if (!segment.blocks) {
       const CaptureFile f = CaptureFile::open(infos[i].file);
       segment.blocks = list_data_blocks(f.fd(), infos[i], segment.opened.trailer);

@@ -1,7 +1,6 @@
 #include "ringside/tools/capture_recorder.hpp"
 
 #include <fmt/format.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cstddef>
@@ -10,6 +9,7 @@
 #include <thread>
 
 #include "ringside/shm/reader.hpp"
+#include "ringside/tools/capture_signals.hpp"
 #include "ringside/tools/input_error.hpp"
 
 namespace ringside::tools {
@@ -20,11 +20,6 @@ using shm::ReadStatus;
 using shm::RingReader;
 
 constexpr const char* kReaderName = "record";
-
-void sleep_ns(long ns) {
-  timespec ts{0, ns};
-  ::nanosleep(&ts, nullptr);  // EINTR (a stop signal) ends it early, as wanted
-}
 
 CaptureRingInfo ring_info(const RingReader& reader) {
   const shm::RingHeader& h = *reader.ring().header;

@@ -1,7 +1,6 @@
 #include "ringside/tools/capture_replayer.hpp"
 
 #include <fmt/format.h>
-#include <time.h>
 
 #include <algorithm>
 #include <charconv>
@@ -11,6 +10,7 @@
 #include "ringside/core/iso_time.hpp"
 #include "ringside/shm/writer.hpp"
 #include "ringside/tools/capture_reader.hpp"
+#include "ringside/tools/capture_signals.hpp"
 #include "ringside/tools/input_error.hpp"
 
 namespace ringside::tools {
@@ -21,11 +21,6 @@ namespace {
 constexpr std::uint32_t kBatch = 64;
 constexpr std::int64_t kSpinNs = 100'000;        // the last stretch before a frame is due is spun, not slept
 constexpr std::int64_t kMaxSleepNs = 100'000'000;  // long gaps are slept in slices: heartbeat, stop
-
-void sleep_ns(std::int64_t ns) {
-  timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-  ::nanosleep(&ts, nullptr);  // a stop signal ends it early, as wanted
-}
 
 shm::BackingChoice backing_of(const std::string& name) {
   if (name == "huge") return shm::BackingChoice::Hugetlbfs;

@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 constexpr std::uint32_t kMinBlockBytes = 8192;
 
 // The segment being written: where blocks go and what its index and trailer will say.
-struct Segment {
+struct WrittenSegment {
   std::uint32_t file = 0;  // in the write queue
   fs::path path;
   std::uint64_t size = 0;        // where the next block goes
@@ -40,7 +40,7 @@ struct Segment {
 struct CaptureWriter::State {
   CaptureWriterOptions options;
   CaptureWriteQueue queue;
-  std::optional<Segment> current;
+  std::optional<WrittenSegment> current;
   CaptureRingInfo ring;
   std::uint64_t capture_id = 0;
   std::uint32_t next_segment_number = 0;
@@ -195,7 +195,7 @@ void CaptureWriter::State::seal() {
     finish();
     open_segment();
   }
-  Segment& seg = *current;
+  WrittenSegment& seg = *current;
   const CaptureBlockHeader& h = *header;
   const std::uint64_t offset = seg.size;
   const std::uint32_t length = seal_block(filling, BlockKind::Data, seg.next_block++, offset, fill);
@@ -220,7 +220,7 @@ void CaptureWriter::State::seal() {
 }
 
 void CaptureWriter::State::write_index() {
-  Segment& seg = *current;
+  WrittenSegment& seg = *current;
   if (seg.pending_index.empty()) return;
   std::byte* block = queue.acquire();
   auto& h = *reinterpret_cast<CaptureBlockHeader*>(block);
@@ -244,7 +244,7 @@ void CaptureWriter::State::write_index() {
 // fsyncs and closes the file once every write of it has landed.
 void CaptureWriter::State::finish() {
   write_index();
-  Segment& seg = *current;
+  WrittenSegment& seg = *current;
   std::byte* block = queue.acquire();
   auto& h = *reinterpret_cast<CaptureBlockHeader*>(block);
   std::memset(&h, 0, sizeof h);
@@ -267,7 +267,7 @@ void CaptureWriter::State::finish() {
 }
 
 void CaptureWriter::State::open_segment() {
-  Segment seg;
+  WrittenSegment seg;
   const std::uint32_t number = next_segment_number++;
   seg.path = segment_path(options.file, number);
   const std::vector<std::byte> head = build_segment_header(ring, capture_id, number, options.block_bytes);

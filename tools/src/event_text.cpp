@@ -32,11 +32,6 @@ Int128 divide_rounded(Int128 numerator, Int128 denominator) noexcept {
 // Floor division, so times before 1970 still land on their day.
 std::int64_t day_of(std::int64_t ns) noexcept { return ns / kNsPerDay - (ns % kNsPerDay < 0 ? 1 : 0); }
 
-template <EventFrame Event>
-const Event& as(const FrameHeader& h) noexcept {
-  return *reinterpret_cast<const Event*>(&h);
-}
-
 void price_and_size(TextCursor& out, Ticks price, Volume size, const PriceScale& scale) {
   out.price(price, scale);
   out.text(" x ");
@@ -442,20 +437,20 @@ std::string_view EventText::render(const FrameHeader& h) noexcept {
   }
   out.character(' ');
   switch (h.type) {
-    case EventType::OrderPlaced: write_fields(out, as<OrderPlaced>(h), scale); break;
-    case EventType::TradeExecuted: write_fields(out, as<TradeExecuted>(h), scale); break;
-    case EventType::QuoteUpdate: write_fields(out, as<QuoteUpdate>(h), scale); break;
-    case EventType::OrderBookSnapshot: write_fields(out, as<OrderBookSnapshot>(h), scale); break;
-    case EventType::TradingHalt: write_fields(out, as<TradingHalt>(h), scale); break;
-    case EventType::TradingResume: write_fields(out, as<TradingResume>(h), scale); break;
-    case EventType::AgentAction: write_fields(out, as<AgentAction>(h), scale); break;
-    case EventType::MarketStats: write_fields(out, as<MarketStats>(h), scale); break;
-    case EventType::OrderCancelled: write_fields(out, as<OrderCancelled>(h), scale); break;
-    case EventType::TradeAggregate: write_fields(out, as<TradeAggregate>(h), scale); break;
-    case EventType::PriceAlert: write_fields(out, as<PriceAlert>(h), scale); break;
-    case EventType::OrderBookMetrics: write_fields(out, as<OrderBookMetrics>(h), scale); break;
-    case EventType::EnrichedTrade: write_fields(out, as<EnrichedTrade>(h), scale); break;
-    case EventType::OrderFlowImbalance: write_fields(out, as<OrderFlowImbalance>(h), scale); break;
+    case EventType::OrderPlaced: write_fields(out, event_cast<OrderPlaced>(h), scale); break;
+    case EventType::TradeExecuted: write_fields(out, event_cast<TradeExecuted>(h), scale); break;
+    case EventType::QuoteUpdate: write_fields(out, event_cast<QuoteUpdate>(h), scale); break;
+    case EventType::OrderBookSnapshot: write_fields(out, event_cast<OrderBookSnapshot>(h), scale); break;
+    case EventType::TradingHalt: write_fields(out, event_cast<TradingHalt>(h), scale); break;
+    case EventType::TradingResume: write_fields(out, event_cast<TradingResume>(h), scale); break;
+    case EventType::AgentAction: write_fields(out, event_cast<AgentAction>(h), scale); break;
+    case EventType::MarketStats: write_fields(out, event_cast<MarketStats>(h), scale); break;
+    case EventType::OrderCancelled: write_fields(out, event_cast<OrderCancelled>(h), scale); break;
+    case EventType::TradeAggregate: write_fields(out, event_cast<TradeAggregate>(h), scale); break;
+    case EventType::PriceAlert: write_fields(out, event_cast<PriceAlert>(h), scale); break;
+    case EventType::OrderBookMetrics: write_fields(out, event_cast<OrderBookMetrics>(h), scale); break;
+    case EventType::EnrichedTrade: write_fields(out, event_cast<EnrichedTrade>(h), scale); break;
+    case EventType::OrderFlowImbalance: write_fields(out, event_cast<OrderFlowImbalance>(h), scale); break;
   }
   return {line_, static_cast<std::size_t>(out.position() - line_)};
 }

@@ -22,6 +22,7 @@
 #include "ringside/tools/event_filter.hpp"
 #include "ringside/tools/event_output.hpp"
 #include "ringside/tools/event_text.hpp"
+#include "ringside/tools/capture_signals.hpp"
 #include "ringside/tools/input_error.hpp"
 
 namespace ringside::tools {
@@ -40,20 +41,12 @@ struct TailOptions {
   bool exit_on_close = false;
 };
 
-// Set by SIGINT/SIGTERM, polled by the read loop. Relaxed: a lone flag, no data
-// is published with it, and the loop only needs to see it eventually.
-std::atomic<bool> g_stop{false};
-static_assert(std::atomic<bool>::is_always_lock_free);  // safe to store from a signal handler
+// Set by SIGINT/SIGTERM (install_stop_signals), polled by the read loop.
+const std::atomic<bool>* g_stop_requested = nullptr;
 
-extern "C" void on_stop(int) { g_stop.store(true, std::memory_order_relaxed); }
-
-void install_stop_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_stop;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-  ignore_sigpipe();
+bool stop_requested() noexcept {
+  // Relaxed: a lone flag, no data is published with it.
+  return g_stop_requested != nullptr && g_stop_requested->load(std::memory_order_relaxed);
 }
 
 // A frame passes check_frame against this many symbols when the ring has no
@@ -90,7 +83,7 @@ class Tail {
     attach(start_, std::chrono::milliseconds(static_cast<std::int64_t>(o_.wait_s * 1000)), true);
     std::uint32_t idle = 0;
     bool announced_end = false;
-    while (!g_stop.load(std::memory_order_relaxed) && reader_) {
+    while (!stop_requested() && reader_) {
       const shm::ReadResult got = reader_->read();
       if (got.status == shm::ReadStatus::Frame) {
         idle = 0;
@@ -145,7 +138,7 @@ class Tail {
         break;
       } catch (const shm::RingError& e) {
         const bool missing = !std::filesystem::exists(shm::ring_path(o_.ring));
-        if (missing && std::chrono::steady_clock::now() < deadline && !g_stop.load(std::memory_order_relaxed)) {
+        if (missing && std::chrono::steady_clock::now() < deadline && !stop_requested()) {
           std::this_thread::sleep_for(20ms);
           continue;
         }
@@ -275,7 +268,8 @@ void add_tail_command(CLI::App& app) {
   cmd->add_flag("--exit-on-close", o->exit_on_close,
                 "stop when the writer closes or dies (after the last frame) instead of waiting for a new writer");
   cmd->callback([o] {
-    install_stop_handlers();
+    g_stop_requested = &install_stop_signals();
+    ignore_sigpipe();
     Tail tail(*o);
     tail.run();
   });

@@ -93,6 +93,16 @@ inline constexpr std::uint8_t kMaxAlertKind = 0;
 inline constexpr std::uint8_t kMaxAlertDirection = 1;
 inline constexpr std::uint8_t kMaxAlertSeverity = 3;
 
+// Whether a raw enum byte is one of its defined values (0..max).
+template <class Enum>
+constexpr bool enum_within(Enum value, std::uint8_t max) noexcept {
+  return static_cast<std::uint8_t>(value) <= max;
+}
+// Whether an agent id's type byte names a defined AgentType.
+constexpr bool agent_type_valid(AgentId agent) noexcept {
+  return static_cast<std::uint8_t>(agent_type_of(agent)) <= kMaxAgentType;
+}
+
 std::string_view to_string(Side) noexcept;
 std::string_view to_string(OrderType) noexcept;
 std::string_view to_string(TimeInForce) noexcept;

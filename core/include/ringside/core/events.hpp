@@ -339,6 +339,13 @@ static_assert(EventFrame<OrderPlaced> && EventFrame<TradeExecuted> && EventFrame
               EventFrame<TradeAggregate> && EventFrame<PriceAlert> && EventFrame<OrderBookMetrics> &&
               EventFrame<EnrichedTrade> && EventFrame<OrderFlowImbalance>);
 
+// A frame as the event its type says it is. Precondition: h.type is Event::kType
+// and the frame is at least fixed_frame_length<Event>() long (check_frame).
+template <EventFrame Event>
+const Event& event_cast(const FrameHeader& h) noexcept {
+  return *reinterpret_cast<const Event*>(&h);
+}
+
 // Fixed-length frames are exactly their struct; variable ones as long as their entries.
 template <EventFrame Event>
 constexpr std::uint32_t fixed_frame_length() noexcept {

@@ -23,6 +23,9 @@ std::string_view to_string(MarketCap) noexcept;  // "mega", "large", "mid", "sma
 bool parse_market_cap(std::string_view, MarketCap& out) noexcept;
 
 inline constexpr int kMaxPriceDecimals = 9;
+// 10^d for d = 0..kMaxPriceDecimals: ticks of d decimals per price unit.
+inline constexpr double kDecimalScale[kMaxPriceDecimals + 1] = {1e0, 1e1, 1e2, 1e3, 1e4,
+                                                                1e5, 1e6, 1e7, 1e8, 1e9};
 
 // A symbol's tick size as an exact decimal: tick = tick_units * 10^-decimals.
 // 0.01 is {1, 2}; 0.05 is {5, 2}; 0.0001 is {1, 4}. A price of t ticks is

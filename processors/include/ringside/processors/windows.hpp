@@ -6,11 +6,26 @@
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
+#include <limits>
 #include <vector>
 
+#include "ringside/core/wide_int.hpp"
 #include "ringside/processors/job.hpp"  // Gap
 
 namespace ringside::processors {
+
+// Event times beyond +-2^62 ns (the year 2116) cannot be windowed without the
+// arithmetic (start + size + lateness) overflowing; such events are counted, not
+// used. Window sizes and the lateness are bounded by 2^60 ns (36 years) for the same reason.
+inline constexpr std::int64_t kTimeLimit = std::int64_t{1} << 62;
+inline constexpr std::int64_t kSpanLimit = std::int64_t{1} << 60;
+
+// A wide sum clamped into 64 bits (a window's volume or value can exceed them).
+constexpr std::int64_t saturate(detail::Int128 v) noexcept {
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
+  return v > kMax ? kMax : v < kMin ? kMin : static_cast<std::int64_t>(v);
+}
 
 // A gap's frames had event times in [after, before]; a window holds [start, end).
 constexpr bool touches(const Gap& g, std::int64_t start, std::int64_t end) noexcept {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 
 namespace ringside::tools {
 
@@ -10,5 +11,8 @@ namespace ringside::tools {
 // returns the flag they set. Read it with memory_order_relaxed: it carries no
 // data, only the request.
 const std::atomic<bool>& install_stop_signals();
+
+// Sleeps `ns` nanoseconds, or less: a stop signal ends the sleep early, as wanted.
+void sleep_ns(std::int64_t ns);
 
 }  // namespace ringside::tools
