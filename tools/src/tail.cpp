@@ -18,11 +18,11 @@
 #include "ringside/core/json_encoder.hpp"
 #include "ringside/shm/reader.hpp"
 #include "ringside/shm/ring_status.hpp"
+#include "ringside/tools/capture_signals.hpp"
 #include "ringside/tools/commands.hpp"
 #include "ringside/tools/event_filter.hpp"
 #include "ringside/tools/event_output.hpp"
 #include "ringside/tools/event_text.hpp"
-#include "ringside/tools/capture_signals.hpp"
 #include "ringside/tools/input_error.hpp"
 
 namespace ringside::tools {
