@@ -22,6 +22,7 @@
 #include "ringside/egress/delivery_window.hpp"
 #include "ringside/egress/mock_cluster.hpp"
 #include "ringside/egress/state_file.hpp"
+#include "ringside/egress/state_writer.hpp"
 #include "ringside/egress/topics.hpp"
 #include "ringside/shm/reader.hpp"
 
@@ -107,7 +108,8 @@ struct RingSource {
   std::string generation_text;
   std::uint64_t resume_from = 0;     // frames below were acknowledged before a restart or eviction
   bool check_resume = false;         // compare the first frame read with resume_from
-  std::uint64_t committed = 0;       // next_sequence last written to the state file
+  std::uint64_t committed = 0;       // next_sequence last handed to the state writer
+  bool committed_posted = false;     // `committed` was handed over in this generation
   bool draining = false;             // a new generation waits until this one is acknowledged
   bool writer_gone_logged = false;
   Clock::time_point next_attach{};
@@ -138,6 +140,7 @@ struct Egress::Impl {
   std::string fatal_reason;
   Clock::time_point next_commit{}, next_report{};
   std::uint64_t acked_since_report = 0;
+  StateWriter state_writer;  // the state files, off this thread
 
   Impl(EgressOptions o, EgressMetrics& m)
       : options(std::move(o)), metrics(m), quality(options.data_quality, options.data_quality_seed) {
@@ -459,6 +462,7 @@ struct Egress::Impl {
     if (now < s.next_attach) return;
     s.next_attach = now + std::chrono::milliseconds(500);
     std::optional<CommittedPosition> saved;
+    state_writer.flush();  // what this egress committed before is in the file (not a registered reader yet)
     try {
       saved = load_position(s.state_path);
     } catch (const std::exception& e) {
@@ -525,6 +529,7 @@ struct Egress::Impl {
     s.check_resume = s.resume_from != 0;
     s.window.reset(std::max(s.resume_from, first), r.position());
     s.committed = s.window.next_unfinished();
+    s.committed_posted = false;
     s.metrics->generation.set(s.generation);
     s.metrics->attached.set(1);
     s.metrics->committed_sequence.set(s.committed);
@@ -807,13 +812,10 @@ struct Egress::Impl {
     if (s.generation == 0) return;
     const std::uint64_t next = s.window.next_unfinished();
     s.metrics->committed_sequence.set(next);
-    if (next == s.committed && std::filesystem::exists(s.state_path)) return;
-    try {
-      save_position(s.state_path, CommittedPosition{s.name, s.generation, next});
-      s.committed = next;
-    } catch (const std::exception& e) {
-      spdlog::error("ring {}: cannot write the committed position: {}", s.name, e.what());
-    }
+    if (next == s.committed && s.committed_posted) return;
+    state_writer.post(s.state_path, CommittedPosition{s.name, s.generation, next});
+    s.committed = next;
+    s.committed_posted = true;
   }
 
   void housekeeping(bool full) {
@@ -885,6 +887,7 @@ struct Egress::Impl {
       release(*s);
       commit(*s);
     }
+    state_writer.flush();
     const std::uint64_t left = in_flight();
     if (left != 0) {
       spdlog::warn("stopped with {} frames unacknowledged; they are sent again at the next start", left);

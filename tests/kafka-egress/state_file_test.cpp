@@ -1,12 +1,20 @@
-// The committed-position file: round trip, atomic replacement, clear refusals.
+// The committed-position file: round trip, atomic replacement, clear refusals;
+// and the StateWriter that writes it off the egress's ring loop.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 #include "ringside/egress/state_file.hpp"
+#include "ringside/egress/state_writer.hpp"
 
 namespace fs = std::filesystem;
 using namespace ringside::egress;
@@ -48,4 +56,84 @@ TEST(StateFile, RefusesDamageNamingFileAndLine) {
   EXPECT_THROW(load_position(p), std::runtime_error);  // no generation
   write(p, "ring=events\ngeneration=1\nnext_sequence=5\ncolour=blue\n");
   EXPECT_THROW(load_position(p), std::runtime_error);
+}
+
+// A save function the test holds: it records each position it is given and can
+// be made to block (a journal commit behind a heavy writer) or to fail.
+class HeldSave {
+ public:
+  void operator()(const fs::path&, const CommittedPosition& p) {
+    std::unique_lock lock(mutex_);
+    entered_ = true;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return !held_; });
+    if (failures_ > 0) {
+      --failures_;
+      throw std::system_error(EIO, std::generic_category(), "write egress-events.state.tmp");
+    }
+    saved_.push_back(p.next_sequence);
+    changed_.notify_all();
+  }
+  void hold() { std::lock_guard lock(mutex_); held_ = true; }
+  void release() {
+    std::lock_guard lock(mutex_);
+    held_ = false;
+    changed_.notify_all();
+  }
+  void fail_next(int n) { std::lock_guard lock(mutex_); failures_ = n; }
+  void wait_entered() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return entered_; });
+  }
+  bool wait_saved(std::size_t n, std::chrono::seconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return saved_.size() >= n; });
+  }
+  std::vector<std::uint64_t> saved() {
+    std::lock_guard lock(mutex_);
+    return saved_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool held_ = false, entered_ = false;
+  int failures_ = 0;
+  std::vector<std::uint64_t> saved_;
+};
+
+TEST(StateWriter, PostsReturnWhileAWriteIsBlockedAndOnlyTheNewestWaitingOneIsWritten) {
+  HeldSave save;
+  save.hold();
+  StateWriter writer([&](const fs::path& f, const CommittedPosition& p) { save(f, p); });
+  const fs::path file = "egress-events.state";
+  writer.post(file, {"events", 1, 100});
+  save.wait_entered();  // the writer thread is inside the blocked write of 100
+  writer.post(file, {"events", 1, 200});  // these return although the write of 100 has not
+  writer.post(file, {"events", 1, 300});
+  save.release();
+  writer.flush();
+  EXPECT_EQ(save.saved(), (std::vector<std::uint64_t>{100, 300}));
+}
+
+TEST(StateWriter, AFailedWriteIsTriedAgain) {
+  HeldSave save;
+  save.fail_next(1);
+  StateWriter writer([&](const fs::path& f, const CommittedPosition& p) { save(f, p); });
+  writer.post("egress-events.state", {"events", 1, 100});
+  writer.flush();  // returns after the failed try
+  EXPECT_TRUE(save.wait_saved(1, std::chrono::seconds(10))) << "not tried again";
+  EXPECT_EQ(save.saved(), (std::vector<std::uint64_t>{100}));
+}
+
+TEST(StateWriter, WritesWhatIsPendingBeforeItStops) {
+  const fs::path p = position_file(scratch(""), "writer");
+  {
+    StateWriter writer;
+    writer.post(p, {"writer", 2, 4242});
+  }
+  const auto got = load_position(p);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->generation, 2u);
+  EXPECT_EQ(got->next_sequence, 4242u);
 }
