@@ -110,6 +110,13 @@ struct RingSource {
   bool check_resume = false;         // compare the first frame read with resume_from
   std::uint64_t committed = 0;       // next_sequence last handed to the state writer
   bool committed_posted = false;     // `committed` was handed over in this generation
+  // Positions handed to the state writer, oldest first, with the ring position
+  // they let go of; the ring is released only as far as the state file holds.
+  struct Posted {
+    std::uint64_t ticket, next_sequence, position;
+  };
+  std::deque<Posted> posted;
+  Posted durable{0, 0, 0};
   bool draining = false;             // a new generation waits until this one is acknowledged
   bool writer_gone_logged = false;
   Clock::time_point next_attach{};
@@ -530,6 +537,8 @@ struct Egress::Impl {
     s.window.reset(std::max(s.resume_from, first), r.position());
     s.committed = s.window.next_unfinished();
     s.committed_posted = false;
+    s.posted.clear();
+    s.durable = {0, s.committed, r.position()};
     s.metrics->generation.set(s.generation);
     s.metrics->attached.set(1);
     s.metrics->committed_sequence.set(s.committed);
@@ -800,12 +809,17 @@ struct Egress::Impl {
 
   // --- commit and housekeeping -------------------------------------------------------
 
+  // Lets the ring overwrite frames only as far as the state file holds: a restart
+  // resumes there, so every frame after it must still be in the ring.
   void release(RingSource& s) {
     s.window.advance();
     if (!s.reader) return;
-    // With nothing in flight, every frame read so far is done (sent or skipped).
-    const std::uint64_t through = s.window.empty() ? s.reader->position() : s.window.released_position();
-    s.reader->release(through, s.window.next_unfinished());
+    const std::uint64_t written = state_writer.written();
+    while (!s.posted.empty() && s.posted.front().ticket <= written) {
+      s.durable = s.posted.front();
+      s.posted.pop_front();
+    }
+    s.reader->release(s.durable.position, s.durable.next_sequence);
   }
 
   void commit(RingSource& s) {
@@ -813,9 +827,14 @@ struct Egress::Impl {
     const std::uint64_t next = s.window.next_unfinished();
     s.metrics->committed_sequence.set(next);
     if (next == s.committed && s.committed_posted) return;
-    state_writer.post(s.state_path, CommittedPosition{s.name, s.generation, next});
+    const std::uint64_t ticket = state_writer.post(s.state_path, CommittedPosition{s.name, s.generation, next});
     s.committed = next;
     s.committed_posted = true;
+    if (s.reader) {
+      // With nothing in flight, every frame read so far is done (sent or skipped).
+      const std::uint64_t through = s.window.empty() ? s.reader->position() : s.window.released_position();
+      s.posted.push_back({ticket, next, through});
+    }
   }
 
   void housekeeping(bool full) {

@@ -23,13 +23,16 @@ StateWriter::~StateWriter() {
   thread_.join();
 }
 
-void StateWriter::post(const std::filesystem::path& file, const CommittedPosition& position) {
+std::uint64_t StateWriter::post(const std::filesystem::path& file, const CommittedPosition& position) {
+  std::uint64_t ticket = 0;
   {
     std::lock_guard lock(mutex_);
     pending_[file] = position;
+    ticket = ++last_ticket_;
     retrying_ = false;  // a new position is tried at once, and the failed ones with it
   }
   wake_.notify_one();
+  return ticket;
 }
 
 void StateWriter::flush() {
@@ -49,6 +52,7 @@ void StateWriter::run() {
     if (pending_.empty() && stopping_) return;
     std::map<std::filesystem::path, CommittedPosition> batch;
     batch.swap(pending_);
+    const std::uint64_t batch_ticket = last_ticket_;  // every post up to it is in the batch or superseded by it
     writing_ = true;
     lock.unlock();
     std::map<std::filesystem::path, CommittedPosition> failed;
@@ -63,6 +67,8 @@ void StateWriter::run() {
     }
     lock.lock();
     writing_ = false;
+    // Release: pairs with written()'s acquire load; the files come first.
+    if (failed.empty()) written_.store(batch_ticket, std::memory_order_release);
     // A newer position posted meanwhile replaces a failed one.
     const bool posted_meanwhile = !pending_.empty();
     for (auto& [file, position] : failed) pending_.try_emplace(file, std::move(position));

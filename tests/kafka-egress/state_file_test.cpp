@@ -107,23 +107,28 @@ TEST(StateWriter, PostsReturnWhileAWriteIsBlockedAndOnlyTheNewestWaitingOneIsWri
   save.hold();
   StateWriter writer([&](const fs::path& f, const CommittedPosition& p) { save(f, p); });
   const fs::path file = "egress-events.state";
-  writer.post(file, {"events", 1, 100});
+  const std::uint64_t first = writer.post(file, {"events", 1, 100});
   save.wait_entered();  // the writer thread is inside the blocked write of 100
   writer.post(file, {"events", 1, 200});  // these return although the write of 100 has not
-  writer.post(file, {"events", 1, 300});
+  const std::uint64_t last = writer.post(file, {"events", 1, 300});
+  EXPECT_LT(writer.written(), first) << "nothing is written yet";
   save.release();
   writer.flush();
   EXPECT_EQ(save.saved(), (std::vector<std::uint64_t>{100, 300}));
+  EXPECT_EQ(writer.written(), last) << "200 counts as written: 300 replaced it";
 }
 
 TEST(StateWriter, AFailedWriteIsTriedAgain) {
   HeldSave save;
   save.fail_next(1);
   StateWriter writer([&](const fs::path& f, const CommittedPosition& p) { save(f, p); });
-  writer.post("egress-events.state", {"events", 1, 100});
+  const std::uint64_t ticket = writer.post("egress-events.state", {"events", 1, 100});
   writer.flush();  // returns after the failed try
+  EXPECT_LT(writer.written(), ticket) << "a failed write is not written";
   EXPECT_TRUE(save.wait_saved(1, std::chrono::seconds(10))) << "not tried again";
   EXPECT_EQ(save.saved(), (std::vector<std::uint64_t>{100}));
+  writer.flush();
+  EXPECT_EQ(writer.written(), ticket);
 }
 
 TEST(StateWriter, WritesWhatIsPendingBeforeItStops) {
