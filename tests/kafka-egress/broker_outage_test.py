@@ -76,9 +76,7 @@ def main(make, args):
     check(True, f"egress delivers again {time.monotonic() - t_up:.1f} s after 'up all' (brokers_up 1, /healthz 200)")
 
     check(env.finish(engine, seconds + 60, "engine") == 0, f"engine ran {seconds} s and exited 0")
-    truth, _ = env.ring_events()
-    last = truth[-1]["seq"]
-    check(truth[0]["seq"] == 1 and len(truth) == last, f"the ring holds seq 1..{last}")
+    truth, last = env.complete_ring()
     t0 = time.monotonic()
     c = env.wait_committed(egress, last + 1, timeout=90)
     check(True, f"egress committed through seq {last} ({time.monotonic() - t0:.1f} s after the engine stopped; "

@@ -259,6 +259,14 @@ class Env:
             self.raw_lines[ring][d["seq"]] = line
         return events, err
 
+    def complete_ring(self, ring="events"):
+        """ring_events() of a writer that has stopped, checked to hold seq 1..last with no
+        gap: (events, last)."""
+        events, _ = self.ring_events(ring)
+        last = events[-1]["seq"] if events else 0
+        check(bool(events) and events[0]["seq"] == 1 and len(events) == last, f"the ring holds seq 1..{last}")
+        return events, last
+
     # --- Kafka, read back by independent clients -------------------------------------------
 
     def consume(self, bootstrap, topics=TOPICS, timeout=60):

@@ -43,9 +43,7 @@ def main(make, args):
     check(a["resume_sequence"] == committed and a["generation"] == env.state()["generation"],
           f"second egress resumes at seq {committed} of generation {a['generation']}")
     check(env.finish(engine, seconds + 60, "engine") == 0, f"engine ran {seconds} s and exited 0")
-    truth, _ = env.ring_events()
-    last = truth[-1]["seq"]
-    check(truth[0]["seq"] == 1 and len(truth) == last, f"the ring holds seq 1..{last}")
+    truth, last = env.complete_ring()
     env.wait_committed(second, last + 1, timeout=60)
     check(True, f"second egress committed through seq {last}")
     check(f"resuming at seq {committed}" in second.log(200000), f"second egress logged 'resuming at seq {committed}'")
