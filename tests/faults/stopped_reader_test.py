@@ -9,7 +9,8 @@ ringside-egress into ringside-kafka-mock (tests/faults/README.md, case 3).
    kept publishing); after SIGCONT every client gets a gap message with the missing
    range, and its stream is otherwise complete (compared with the recording).
 2. The recorder (lossless) is stopped: the engine stalls at most about the ring's
-   reader timeout (5 s; the recorder's slot's stall_caused_ns), evicts it and keeps
+   reader timeout (5 s; the recorder's slot's stall_caused_ns; 0 when another
+   reader held the writer back until the timeout had passed), evicts it and keeps
    publishing; after SIGCONT the recorder says it was evicted and how many frames
    behind it was, reattaches and records on; it ends with status 0 and a summary
    with evictions 1 and the frames it missed.
@@ -104,7 +105,9 @@ def main(make, args):
         check(after["counters"]["evictions"] == evictions + 1,
               f"the engine evicted the stopped {name} {time.monotonic() - t_stop:.1f} s after SIGSTOP "
               f"(evictions {evictions} -> {after['counters']['evictions']})")
-        check(0 < stall_s <= timeout_ms / 1000 + SLACK_S,
+        # 0 is right too: when the egress held the writer back until after the
+        # reader's timeout, the writer evicts it the moment it first waits for it.
+        check(0 <= stall_s <= timeout_ms / 1000 + SLACK_S,
               f"the engine waited {stall_s:.2f} s for it: at most the reader timeout ({timeout_ms / 1000:.0f} s) "
               f"+ {SLACK_S} s")
         keeps_publishing(f"after evicting the {name}")
