@@ -8,10 +8,10 @@ target_compile_options(ringside_warnings INTERFACE
 if(RINGSIDE_WERROR)
   target_compile_options(ringside_warnings INTERFACE -Werror)
 endif()
-# A unity build (CMAKE_UNITY_BUILD: scripts/test's sanitized builds) includes
-# .cpp files into one; GCC then takes each for a header whose anonymous-namespace
-# types leak into other translation units (-Wsubobject-linkage), a false alarm here.
-if(CMAKE_UNITY_BUILD AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-  target_compile_options(ringside_warnings INTERFACE -Wno-subobject-linkage)
-endif()
+# A unity build (a target with UNITY_BUILD: every test executable, and all of
+# scripts/test's sanitized builds) includes .cpp files into one; GCC then takes
+# each for a header whose anonymous-namespace types leak into other translation
+# units (-Wsubobject-linkage), a false alarm here.
+target_compile_options(ringside_warnings INTERFACE
+  $<$<AND:$<CXX_COMPILER_ID:GNU>,$<BOOL:$<TARGET_PROPERTY:UNITY_BUILD>>>:-Wno-subobject-linkage>)
 add_library(ringside::warnings ALIAS ringside_warnings)
