@@ -41,13 +41,6 @@ struct TailOptions {
   bool exit_on_close = false;
 };
 
-// Set by SIGINT/SIGTERM (install_stop_signals), polled by the read loop.
-const std::atomic<bool>* g_stop_requested = nullptr;
-
-bool stop_requested() noexcept {
-  // Relaxed: a lone flag, no data is published with it.
-  return g_stop_requested != nullptr && g_stop_requested->load(std::memory_order_relaxed);
-}
 
 // A frame passes check_frame against this many symbols when the ring has no
 // symbol table: every id is shown as "#ID".
@@ -67,7 +60,9 @@ std::optional<SymbolTable> ring_symbols(const shm::RingReader& r) {
 
 class Tail {
  public:
-  explicit Tail(const TailOptions& o) : o_(o), out_(EventOutput::standard_output()) {
+  // `stop`: set by SIGINT/SIGTERM (install_stop_signals), polled by the read loop.
+  Tail(const TailOptions& o, const std::atomic<bool>& stop)
+      : o_(o), stop_(stop), out_(EventOutput::standard_output()) {
     try {
       shm::check_ring_name(o.ring);
     } catch (const shm::RingError& e) {
@@ -235,7 +230,11 @@ class Tail {
                missed_, invalid_ ? fmt::format(", {} invalid frames skipped", invalid_) : std::string());
   }
 
+  // Relaxed: a lone flag, no data is published with it.
+  bool stop_requested() const noexcept { return stop_.load(std::memory_order_relaxed); }
+
   const TailOptions& o_;
+  const std::atomic<bool>& stop_;
   shm::StartAt start_ = shm::StartAt::Newest;
   EventFilter filter_;
   EventOutput out_;
@@ -271,9 +270,9 @@ void add_tail_command(CLI::App& app) {
   cmd->add_flag("--exit-on-close", o->exit_on_close,
                 "stop when the writer closes or dies (after the last frame) instead of waiting for a new writer");
   cmd->callback([o] {
-    g_stop_requested = &install_stop_signals();
+    const std::atomic<bool>& stop = install_stop_signals();
     ignore_sigpipe();
-    Tail tail(*o);
+    Tail tail(*o, stop);
     tail.run();
   });
 }
