@@ -38,6 +38,14 @@ def failure_line(error):
     return f"[{stamp()}] {text}"[:2000]
 
 
+def report_failure(line, processes):
+    """The failure reason, then each child's log tail. The reason comes first as
+    well as last (run() ends with it): CI may show only a part of the output."""
+    print(f"FAILED (the children's log tails follow): {line}", flush=True)
+    for p in processes:
+        print(f"--- {p.name} ({' '.join(p.argv)}) log tail ---\n{p.log()}")
+
+
 def wait_for(predicate, timeout, what, interval=0.05):
     """Polls predicate() until it returns something truthy; raises TestFailure after timeout."""
     deadline = time.monotonic() + timeout

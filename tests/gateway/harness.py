@@ -39,7 +39,7 @@ VALID_EVENT_TYPES = {
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from processes import Process, TestFailure, check, failure_line  # noqa: E402,F401 - the gateway tests import them from here
+from processes import Process, TestFailure, check, failure_line, report_failure  # noqa: E402,F401 - the gateway tests import them from here
 from wire import fb_header, parse_metrics  # noqa: E402,F401 - fb_header too
 
 
@@ -166,11 +166,7 @@ def run(main):
     except Exception as e:  # noqa: BLE001 - every failure is reported with the children's logs
         failed = failure_line(e)
         traceback.print_exc()
-        # Here as well as last: CI may show only a part of the output.
-        print(f"FAILED (the children's log tails follow): {failed}", flush=True)
-        for e in envs:
-            for p in e.processes:
-                print(f"--- {p.name} ({' '.join(p.argv)}) log tail ---\n{p.log()}")
+        report_failure(failed, [p for e in envs for p in e.processes])
     finally:
         for e in envs:
             e.close(keep_work=failed is not None)  # the logs of a failed test stay for a look

@@ -59,7 +59,7 @@ EVENT_TYPES = ["OrderPlaced", "TradeExecuted", "QuoteUpdate", "OrderBookSnapshot
 PYTHON = "/usr/bin/python3"
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from processes import Process, TestFailure, check, failure_line, note, wait_for  # noqa: E402
+from processes import Process, TestFailure, check, failure_line, note, report_failure, wait_for  # noqa: E402
 from wire import parse_metrics  # noqa: E402
 
 
@@ -443,11 +443,8 @@ def run(main):
     except Exception as e:  # noqa: BLE001 - every failure is reported with the children's logs
         failed = failure_line(e)
         traceback.print_exc()
-        # Here as well as last: CI may show only a part of the output.
-        print(f"FAILED (the children's log tails follow): {failed}", flush=True)
+        report_failure(failed, [p for e in envs for p in e.processes])
         for e in envs:
-            for p in e.processes:
-                print(f"--- {p.name} ({' '.join(p.argv)}) log tail ---\n{p.log()}")
             print(f"--- work directory kept: {e.work}")
     finally:
         for e in envs:
