@@ -43,11 +43,6 @@ bool needs_quotes(std::string_view text) noexcept {
   return text.find_first_of(",\"\r\n") != std::string_view::npos;
 }
 
-template <EventFrame Event>
-const Event& as(const FrameHeader& h) noexcept {
-  return *reinterpret_cast<const Event*>(&h);
-}
-
 // A reference-data text as an RFC 4180 field: quoted, quotes doubled, when it holds a comma or a quote
 // (check_frame refused line breaks).
 void csv_text(TextCursor& out, std::string_view text) noexcept {
@@ -171,7 +166,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
 
   switch (h.type) {
     case EventType::OrderPlaced: {
-      const auto& e = as<OrderPlaced>(h);
+      const auto& e = event_cast<OrderPlaced>(h);
       out.uuid(UuidKind::Order, raw(e.order_id));
       out.character(',');
       out.text(to_string(e.side));
@@ -190,12 +185,12 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
       break;
     }
     case EventType::TradeExecuted: {
-      const auto& e = as<TradeExecuted>(h);
+      const auto& e = event_cast<TradeExecuted>(h);
       csv_trade(out, e, scale);
       break;
     }
     case EventType::QuoteUpdate: {
-      const auto& e = as<QuoteUpdate>(h);
+      const auto& e = event_cast<QuoteUpdate>(h);
       out.price(e.bid_price, scale);
       out.character(',');
       out.integer(e.bid_size);
@@ -210,7 +205,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
       break;
     }
     case EventType::OrderBookSnapshot: {
-      const auto& e = as<OrderBookSnapshot>(h);
+      const auto& e = event_cast<OrderBookSnapshot>(h);
       const std::size_t common = static_cast<std::size_t>(out.position() - row_start);
       const std::size_t levels = std::size_t{e.bid_count} + e.ask_count;
       // One row per level; a snapshot of an empty book is one row with the level columns empty.
@@ -244,7 +239,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
       break;
     }
     case EventType::TradingHalt: {
-      const auto& e = as<TradingHalt>(h);
+      const auto& e = event_cast<TradingHalt>(h);
       out.text(to_string(e.reason));
       out.character(',');
       out.integer(std::uint32_t{e.level});
@@ -259,7 +254,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
       break;
     }
     case EventType::TradingResume: {
-      const auto& e = as<TradingResume>(h);
+      const auto& e = event_cast<TradingResume>(h);
       out.iso_time(e.halted_at_ns);
       out.character(',');
       out.integer(e.halted_at_ns);
@@ -270,7 +265,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
       break;
     }
     case EventType::AgentAction: {
-      const auto& e = as<AgentAction>(h);
+      const auto& e = event_cast<AgentAction>(h);
       out.agent(e.agent);
       out.character(',');
       out.text(to_string(agent_type_of(e.agent)));
@@ -289,7 +284,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
       break;
     }
     case EventType::MarketStats: {
-      const auto& e = as<MarketStats>(h);
+      const auto& e = event_cast<MarketStats>(h);
       out.price(e.open, scale);
       out.character(',');
       out.price(e.high, scale);
@@ -308,7 +303,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
       break;
     }
     case EventType::OrderCancelled: {
-      const auto& e = as<OrderCancelled>(h);
+      const auto& e = event_cast<OrderCancelled>(h);
       out.uuid(UuidKind::Order, raw(e.order_id));
       out.character(',');
       out.text(to_string(e.side));
@@ -323,7 +318,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
       break;
     }
     case EventType::TradeAggregate: {
-      const auto& e = as<TradeAggregate>(h);
+      const auto& e = event_cast<TradeAggregate>(h);
       csv_window(out, e);
       out.character(',');
       out.integer(e.total_volume);
@@ -356,7 +351,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
       break;
     }
     case EventType::PriceAlert: {
-      const auto& e = as<PriceAlert>(h);
+      const auto& e = event_cast<PriceAlert>(h);
       out.text(to_string(e.kind));
       out.character(',');
       out.text(to_string(e.direction));
@@ -375,7 +370,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
       break;
     }
     case EventType::OrderBookMetrics: {
-      const auto& e = as<OrderBookMetrics>(h);
+      const auto& e = event_cast<OrderBookMetrics>(h);
       out.integer(floor_millis(h.event_time_ns));
       out.character(',');
       out.price(e.best_bid, scale);
@@ -404,7 +399,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
       break;
     }
     case EventType::EnrichedTrade: {
-      const auto& e = as<EnrichedTrade>(h);
+      const auto& e = event_cast<EnrichedTrade>(h);
       csv_trade(out, e, scale);
       out.character(',');
       csv_text(out, text_of(e.company_name));
@@ -421,7 +416,7 @@ char* EventCsv::write_rows(char* p, const FrameHeader& h, std::size_t& rows) noe
       break;
     }
     case EventType::OrderFlowImbalance: {
-      const auto& e = as<OrderFlowImbalance>(h);
+      const auto& e = event_cast<OrderFlowImbalance>(h);
       csv_window(out, e);
       out.character(',');
       out.integer(e.ofi);
