@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -217,7 +216,7 @@ class Runtime {
         reader_.emplace(std::move(attached));
         break;
       } catch (const shm::RingError& e) {
-        const bool missing = !std::filesystem::exists(shm::ring_path(o_.input));
+        const bool missing = e.missing();  // not a second look at the file: the writer may have put it in place since
         if (missing && Clock::now() < deadline && !stop_.load(std::memory_order_relaxed)) {
           std::this_thread::sleep_for(20ms);
           continue;

@@ -483,11 +483,11 @@ RingMap open_ring(std::string_view name, bool register_slots, std::chrono::milli
       writable = false;
     }
     if (fd.fd >= 0) break;
-    if (error != ENOENT || std::chrono::steady_clock::now() >= deadline) {
-      throw RingError(path.string() + ": " +
-                      (error == ENOENT ? "no ring named '" + std::string(name) + "' in " + ring_directory().string() +
-                                             (wait.count() > 0 ? " (waited " + std::to_string(wait.count()) + " ms)" : "")
-                                       : "cannot open: " + errno_text(error)));
+    if (error != ENOENT) throw RingError(path.string() + ": cannot open: " + errno_text(error));
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw RingError(path.string() + ": no ring named '" + std::string(name) + "' in " + ring_directory().string() +
+                          (wait.count() > 0 ? " (waited " + std::to_string(wait.count()) + " ms)" : ""),
+                      RingError::Cause::Missing);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,6 +51,18 @@ std::string attach_error(const std::string& name, ReaderKind kind,
     return "";
   } catch (const RingError& e) {
     return e.what();
+  }
+}
+
+// Whether attaching fails with RingError::missing(); nullopt if it does not fail.
+std::optional<bool> attach_says_missing(const std::string& name, ReaderKind kind) {
+  try {
+    ReaderOptions o;
+    o.kind = kind;
+    RingReader r = RingReader::attach(name, o);
+    return std::nullopt;
+  } catch (const RingError& e) {
+    return e.missing();
   }
 }
 
@@ -342,6 +355,8 @@ class BadRing : public RingTest {
           << name << ": message does not name the file: '" << error << "'";
       EXPECT_NE(error.find(problem), std::string::npos)
           << name << ": message does not say '" << problem << "': '" << error << "'";
+      EXPECT_EQ(attach_says_missing(name, kind), std::optional<bool>(false))
+          << name << ": a damaged ring is not a missing one (a waiting reader would wait on)";
     }
   }
 
@@ -489,6 +504,7 @@ TEST_F(MissingRing, FailsAtOnceWithAClearMessage) {
     const std::string error = attach_error("nope", kind);
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500));
     EXPECT_EQ(error, ring_path("nope").string() + ": no ring named 'nope' in " + rings().string()) << error;
+    EXPECT_EQ(attach_says_missing("nope", kind), std::optional<bool>(true)) << "the error says why: missing";
   }
 }
 

@@ -7,7 +7,6 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -125,9 +124,6 @@ class Tail {
     // The ring may not exist yet: poll for it here rather than in open_ring, so Ctrl-C ends the wait.
     const auto deadline = std::chrono::steady_clock::now() + wait;
     for (;;) {
-      // Missing before the attempt: the attempt may fail while the writer puts the
-      // ring in place, and the file exists by the time of the check below.
-      const bool missing_before = !std::filesystem::exists(shm::ring_path(o_.ring));
       try {
         options.wait_for_ring = std::chrono::milliseconds{0};
         shm::RingReader attached = shm::RingReader::attach(o_.ring, options);
@@ -135,7 +131,7 @@ class Tail {
         reader_.emplace(std::move(attached));
         break;
       } catch (const shm::RingError& e) {
-        const bool missing = missing_before || !std::filesystem::exists(shm::ring_path(o_.ring));
+        const bool missing = e.missing();
         if (missing && std::chrono::steady_clock::now() < deadline && !stop_requested()) {
           std::this_thread::sleep_for(20ms);
           continue;

@@ -19,9 +19,17 @@
 namespace ringside::shm {
 
 // Any problem with a ring file or name; what() names the file and the problem.
+// missing() tells "no ring of that name" apart from every other problem, so a
+// caller waiting for a writer need not look at the file system again: by then
+// the writer may have put the ring in place, and the failure would look like damage.
 class RingError : public std::runtime_error {
  public:
-  explicit RingError(const std::string& what) : std::runtime_error(what) {}
+  enum class Cause { Other, Missing };
+  explicit RingError(const std::string& what, Cause cause = Cause::Other) : std::runtime_error(what), cause_(cause) {}
+  bool missing() const { return cause_ == Cause::Missing; }
+
+ private:
+  Cause cause_;
 };
 
 // The directory rings are named in: $RINGSIDE_SHM_DIR, else /dev/shm/ringside.
