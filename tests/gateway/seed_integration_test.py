@@ -36,6 +36,18 @@ async def test_de_stock_multiple_event_types(uri):
     assert len(event_types_seen) >= 4, f"Only saw: {event_types_seen}"
 
 
+async def market_in_session(uri, timeout=60.0):
+    """The seed's tests ran against a simulator already trading. For its first
+    ticks a fresh engine only places quotes (OrderPlaced, AgentAction,
+    QuoteUpdate, easily 200 events when it is slow, as under TSan), so wait
+    for the first trade before asking for variety."""
+    async with connect(uri) as ws:
+        async def first_trade():
+            while json.loads(await ws.recv())["event_type"] != "TradeExecuted":
+                pass
+        await asyncio.wait_for(first_trade(), timeout)
+
+
 async def every_event_in_order(uri):
     """Beyond the seed: the default stream has no gap, and every event carries "seq"."""
     async with connect(uri) as ws:
@@ -58,6 +70,8 @@ def main(make, args):
     async def scenario():
         await test_de_stock_streams_events(uri)
         check(True, "test_de_stock_streams_events: 20 events in the seed's envelope")
+        await market_in_session(uri)
+        check(True, "the market is in session: a TradeExecuted went by")
         await test_de_stock_multiple_event_types(uri)
         check(True, "test_de_stock_multiple_event_types: at least 4 event types")
         last = await every_event_in_order(uri)
