@@ -69,6 +69,7 @@ class HeldSave {
     changed_.wait(lock, [&] { return !held_; });
     if (failures_ > 0) {
       --failures_;
+      if (failures_ == 0 && hold_after_failures_) held_ = true;  // the next try waits for release()
       throw std::system_error(EIO, std::generic_category(), "write egress-events.state.tmp");
     }
     saved_.push_back(p.next_sequence);
@@ -80,7 +81,11 @@ class HeldSave {
     held_ = false;
     changed_.notify_all();
   }
-  void fail_next(int n) { std::lock_guard lock(mutex_); failures_ = n; }
+  void fail_next(int n, bool then_hold = false) {
+    std::lock_guard lock(mutex_);
+    failures_ = n;
+    hold_after_failures_ = then_hold;
+  }
   void wait_entered() {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] { return entered_; });
@@ -97,7 +102,7 @@ class HeldSave {
  private:
   std::mutex mutex_;
   std::condition_variable changed_;
-  bool held_ = false, entered_ = false;
+  bool held_ = false, entered_ = false, hold_after_failures_ = false;
   int failures_ = 0;
   std::vector<std::uint64_t> saved_;
 };
@@ -120,11 +125,15 @@ TEST(StateWriter, PostsReturnWhileAWriteIsBlockedAndOnlyTheNewestWaitingOneIsWri
 
 TEST(StateWriter, AFailedWriteIsTriedAgain) {
   HeldSave save;
-  save.fail_next(1);
+  // The try after the failure waits in save() until release(): flush() wakes the
+  // retry, and a retry that succeeded before the check below would hide whether
+  // the failed try counted as written.
+  save.fail_next(1, /*then_hold=*/true);
   StateWriter writer([&](const fs::path& f, const CommittedPosition& p) { save(f, p); });
   const std::uint64_t ticket = writer.post("egress-events.state", {"events", 1, 100});
   writer.flush();  // returns after the failed try
   EXPECT_LT(writer.written(), ticket) << "a failed write is not written";
+  save.release();
   EXPECT_TRUE(save.wait_saved(1, std::chrono::seconds(10))) << "not tried again";
   EXPECT_EQ(save.saved(), (std::vector<std::uint64_t>{100}));
   writer.flush();
