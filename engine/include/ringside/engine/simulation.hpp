@@ -9,6 +9,14 @@
 //
 // Between ticks the loop polls order entry (hooks.between_ticks): with clients
 // connected it spins so their orders wait microseconds, not a tick.
+//
+// A paced run that falls behind the clock makes up a lag of up to
+// kMaxCatchUpNs by running ticks back to back. A longer one (the ring held
+// the engine for a lossless reader, the process was stopped) is not made up:
+// the schedule moves to now. Making up seconds would run the agents at many
+// times their rate and lap every lossy reader (gateway clients, processors)
+// just after the hold. Simulated time then trails the wall clock by the time
+// not made up (time_not_made_up_ns(), hooks.schedule_moved).
 #pragma once
 
 #include <atomic>
@@ -51,7 +59,10 @@ struct SimulationHooks {
   std::function<void(std::uint64_t tick, std::int64_t now_ns)> every_tick;       // after the tick's work
   std::function<std::size_t(std::int64_t now_ns)> between_ticks;                // returns requests applied
   std::function<bool()> spin_between_ticks;                                      // true: busy-poll, else sleep
+  std::function<void(std::uint64_t tick, std::int64_t late_ns)> schedule_moved;  // a lag not made up
 };
+
+inline constexpr std::int64_t kMaxCatchUpNs = 250'000'000;
 
 class Simulation {
  public:
@@ -64,7 +75,8 @@ class Simulation {
 
   std::uint64_t ticks() const noexcept { return tick_; }
   std::int64_t tick_interval_ns() const noexcept { return interval_ns_; }
-  std::int64_t first_tick_ns() const noexcept { return start_ns_; }
+  std::int64_t first_tick_ns() const noexcept { return start_ns_; }  // moved on by every lag not made up
+  std::int64_t time_not_made_up_ns() const noexcept { return not_made_up_ns_; }
   double activity(std::int64_t now_ns) noexcept;
   bool in_burst() const noexcept { return burst_multiplier_ > 1.0; }
   std::size_t agent_count() const noexcept { return agents_.size(); }
@@ -76,6 +88,7 @@ class Simulation {
   std::int64_t interval_ns_;
   std::int64_t start_ns_ = 0;
   std::uint64_t tick_ = 0;
+  std::int64_t not_made_up_ns_ = 0;
   std::uint64_t burst_state_;
   std::int64_t next_burst_ns_ = 0;
   std::int64_t burst_end_ns_ = 0;
