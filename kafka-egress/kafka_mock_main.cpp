@@ -88,8 +88,9 @@ std::string run_command(MockCluster& cluster, const std::string& line) {
 int main(int argc, char** argv) {
   CLI::App app{
       "ringside-kafka-mock: an embedded Kafka cluster (librdkafka's mock cluster) on loopback, for any Kafka "
-      "client: kcat, python3-kafka, ringside-egress --brokers. Messages live in memory only. Prints its bootstrap "
-      "address as the first line of stdout and takes fault-injection commands on stdin."};
+      "client: kcat, python3-kafka, ringside-egress --brokers. Messages live in memory only. Prints one JSON line "
+      "first on stdout, {\"bootstrap\":\"HOST:PORT,...\",\"brokers\":N} (the address alone: --bootstrap-file), "
+      "and takes fault-injection commands on stdin."};
   app.footer(kCommands);
   int brokers = 3;
   bool no_topics = false;

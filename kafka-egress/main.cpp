@@ -78,7 +78,12 @@ int main(int argc, char** argv) {
       for (const auto& r : rings) shm::check_ring_name(r);
       o.rings = rings;
     }
-    if (!brokers.empty()) o.brokers = brokers;
+    if (!brokers.empty()) {
+      if (const std::string problem = brokers_problem(brokers); !problem.empty()) {
+        throw std::invalid_argument("--brokers: " + problem);
+      }
+      o.brokers = brokers;
+    }
     if (!format.empty()) o.format = format == "json" ? ValueFormat::Json : ValueFormat::FlatBuffers;
     for (const auto& p : properties) {
       const auto eq = p.find('=');

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <memory>
 
@@ -90,7 +92,9 @@ EgressOptions read_options(const TomlFields& f, const toml::table& root, EgressO
     }
     if (const auto* n = t.get("brokers")) {
       o.brokers = f.string(*n, "egress.brokers");
-      if (o.brokers.empty()) f.fail(*n, "egress.brokers: expected \"embedded\" or HOST:PORT[,HOST:PORT...]");
+      if (const std::string problem = brokers_problem(o.brokers); !problem.empty()) {
+        f.fail(*n, "egress.brokers: " + problem);
+      }
     }
     if (const auto* n = t.get("embedded_brokers")) o.embedded_brokers = static_cast<int>(f.integer(*n, "egress.embedded_brokers", 1, 16));
     if (const auto* n = t.get("format")) {
@@ -154,6 +158,34 @@ EgressOptions parse_egress_config(std::string_view toml_text, std::string_view s
 
 EgressOptions load_egress_config(const std::filesystem::path& file, EgressOptions base) {
   return parse_egress_config(read_config_file(file), file.string(), std::move(base));
+}
+
+std::string brokers_problem(std::string_view brokers) {
+  constexpr std::string_view kExpected = "expected \"embedded\" or HOST:PORT[,HOST:PORT...]";
+  if (brokers == "embedded") return {};
+  if (brokers.empty()) return std::string(kExpected);
+  std::string_view rest = brokers;
+  for (;;) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view entry = rest.substr(0, comma);
+    const std::size_t colon = entry.rfind(':');
+    const std::string_view host = colon == std::string_view::npos ? std::string_view{} : entry.substr(0, colon);
+    const std::string_view port = colon == std::string_view::npos ? std::string_view{} : entry.substr(colon + 1);
+    const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
+    const auto host_char = [&](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' || c == '_' ||
+             (bracketed && (c == ':' || c == '[' || c == ']'));
+    };
+    unsigned long number = 0;
+    const bool port_ok = !port.empty() && port.size() <= 5 &&
+                         std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+                         (number = std::stoul(std::string(port))) >= 1 && number <= 65535;
+    if (host.empty() || !std::all_of(host.begin(), host.end(), host_char) || !port_ok) {
+      return fmt::format("'{}' is not HOST:PORT ({})", entry, kExpected);
+    }
+    if (comma == std::string_view::npos) return {};
+    rest = rest.substr(comma + 1);
+  }
 }
 
 }  // namespace ringside::egress

@@ -83,6 +83,19 @@ TEST(EgressOptions, RefusalsNameFileAndLine) {
   EXPECT_EQ(line_of_error("[kafka]\n\"acks\" = \"sometimes\"\n"), 2u);
   EXPECT_EQ(line_of_error("[egress]\nrings = [\"../etc\"]\n"), 2u);
   EXPECT_EQ(line_of_error("[data_quality]\nduplicate_rate = 0.6\nmissing_data_rate = 0.6\n"), 1u);
+  EXPECT_EQ(line_of_error("[egress]\nformat = \"json\"\nbrokers = \"kafka-1\"\n"), 3u);
+}
+
+TEST(EgressOptions, BrokersAreEmbeddedOrHostPortLists) {
+  for (const char* good : {"embedded", "kafka-1:9092", "127.0.0.1:33611,127.0.0.1:45007", "[::1]:9092,k_2.example:19092"}) {
+    EXPECT_EQ(brokers_problem(good), "") << good;
+  }
+  // The first is what `ringside kafka-mock` prints, pasted whole: librdkafka would half-accept it.
+  for (const char* bad : {"{\"bootstrap\":\"127.0.0.1:33611\",\"brokers\":3}", "", "kafka-1", "kafka-1:", ":9092",
+                          "kafka-1:0", "kafka-1:65536", "kafka-1:9092,", "a b:9092", "::1:9092"}) {
+    EXPECT_NE(brokers_problem(bad), "") << bad;
+  }
+  EXPECT_EQ(brokers_problem("k:9092,kafka-2"), "'kafka-2' is not HOST:PORT (expected \"embedded\" or HOST:PORT[,HOST:PORT...])");
 }
 
 TEST(Topics, EveryTypeToItsSeedTopic) {

@@ -58,6 +58,10 @@ struct EgressOptions {
 // /var/lib/ringside for root and ~/.local/state/ringside for anyone else.
 std::filesystem::path default_state_dir();
 
+// Empty when `brokers` is "embedded" or a list HOST:PORT[,HOST:PORT...] (host a
+// name, an IPv4 address or a bracketed IPv6 one; port 1-65535); else what is wrong.
+std::string brokers_problem(std::string_view brokers);
+
 // The effective librdkafka configuration: the seed's defaults, then `kafka` in order.
 KafkaProperties producer_properties(const EgressOptions& o);
 
