@@ -142,16 +142,15 @@ void Simulation::run(const std::atomic<bool>& stop, const SimulationHooks& hooks
         }
       }
       if (stop.load(std::memory_order_relaxed)) break;
-      const std::int64_t late = shm::realtime_ns() - due;
-      if (late > kMaxCatchUpNs) {
-        start_ns_ += late;  // this tick is due now, and the ones after it from now on
-        not_made_up_ns_ += late;
-        if (hooks.schedule_moved) hooks.schedule_moved(tick_ + 1, late);
-      }
     } else if (hooks.between_ticks) {
       hooks.between_ticks(due);
     }
     const std::int64_t now = paced ? shm::realtime_ns() : due;
+    if (now - due > kMaxCatchUpNs) {  // paced only: in max mode now == due
+      start_ns_ += now - due;         // this tick is due now, and the ones after it from now on
+      not_made_up_ns_ += now - due;
+      if (hooks.schedule_moved) hooks.schedule_moved(tick_ + 1, now - due);
+    }
     step(now);
     if (hooks.every_tick) hooks.every_tick(tick_, now);
   }
