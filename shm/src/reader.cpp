@@ -63,7 +63,8 @@ RingReader RingReader::attach(std::string_view name, const ReaderOptions& option
   return RingReader(open_ring(name, wants_slot, options.wait_for_ring), options);
 }
 
-RingReader::RingReader(RingMap map, const ReaderOptions& options) : map_(std::move(map)), options_(options) {
+RingReader::RingReader(RingMap map, const ReaderOptions& options)
+    : map_(std::move(map)), options_(options), backoff_(options.burst_backoff) {
   if (options_.kind == ReaderKind::Lossless && !map_.slots_writable) {
     throw RingError(map_.path.string() + ": a lossless reader needs write access to the reader table");
   }
@@ -85,6 +86,7 @@ void RingReader::start(StartAt where) {
   data_ = map_.data;
   geometry_ = RingGeometry::of(*header_);
   behind_frames_ = 0;
+  backoff_.reset();
   switch (where) {
     case StartAt::Oldest: position_ = oldest_frame_position(); break;
     case StartAt::Newest: position_ = newest_frame_position(); break;
@@ -261,11 +263,16 @@ ReadResult RingReader::read() noexcept {
   for (;;) {
     if (position_ >= available_) {
       const Glance seen = glance();
-      if (seen == Glance::NotYet) return idle();
+      bool caught_up = seen == Glance::NotYet;
       if (seen == Glance::AskTheCursor) {
         // Acquire pairs with commit's release store: the frames below are complete.
         available_ = header_->write_position.load(std::memory_order_acquire);
-        if (position_ >= available_) return idle();
+        caught_up = position_ >= available_;
+      }
+      if (caught_up) {
+        if (!backoff_.should_wait()) return idle();
+        backoff_.wait();  // a busy writer gets ahead meanwhile
+        continue;
       }
     }
     if (!lossless && position_ < header_->head_position.load(std::memory_order_acquire)) {
@@ -307,6 +314,10 @@ ReadResult RingReader::read() noexcept {
     missed_total_ += missed;
     expected_ = frame->sequence + 1;
     fruitless_resyncs_ = 0;
+    if (backoff_.frame_read()) {
+      // Relaxed: a rate estimate; nothing is read on the strength of it.
+      backoff_.sample(monotonic_ns(), header_->next_sequence.load(std::memory_order_relaxed));
+    }
     if (slot_ != nullptr && ++since_heartbeat_ >= kHeartbeatEveryFrames) heartbeat();
     return {ReadStatus::Frame, frame, missed};
   }
@@ -348,6 +359,8 @@ ReadResult RingReader::idle() noexcept {
   available_ = header_->write_position.load(std::memory_order_acquire);
   if (available_ > position_) return {ReadStatus::Empty, nullptr, 0};
   const std::int64_t now = monotonic_ns();
+  // Relaxed, as in read().
+  if (backoff_.enabled()) backoff_.sample(now, header_->next_sequence.load(std::memory_order_relaxed));
   since_heartbeat_ = 0;
   if (slot_ != nullptr) slot_->heartbeat_ns.store(now, std::memory_order_relaxed);  // relaxed: a liveness hint
   if (now < next_liveness_check_) return {ReadStatus::Empty, nullptr, 0};

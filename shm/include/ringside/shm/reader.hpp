@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "ringside/core/events.hpp"
+#include "ringside/shm/burst_backoff.hpp"
 #include "ringside/shm/ring_file.hpp"
 
 namespace ringside::shm {
@@ -60,6 +61,12 @@ struct ReaderOptions {
   // them), for a reader
   // whose work on a frame finishes later and out of order (Kafka acknowledgements).
   bool release_on_read = true;
+  // How long a reader that has caught up with a busy writer waits before it looks
+  // again, so that it reads behind the writer instead of at its head (BurstBackoff,
+  // shm/README.md "Reading behind a busy writer"). Only while the writer publishes
+  // faster than 10 M frames/s and each wait lets 16 frames or more through; a
+  // frame waits at most this long. 0: always poll the head.
+  std::chrono::nanoseconds burst_backoff{std::chrono::microseconds{8}};
 };
 
 struct WriterStatus {
@@ -145,6 +152,7 @@ class RingReader {
   std::uint32_t fruitless_resyncs_ = 0;  // resyncs since the last frame returned (corrupt-ring guard)
   std::uint32_t idle_polls_ = 0;
   std::int64_t next_liveness_check_ = 0;
+  BurstBackoff backoff_;
   FrameBuffer copy_;                   // a lossy reader's validated copy of the current frame
 };
 
