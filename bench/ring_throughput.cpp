@@ -83,6 +83,7 @@ struct Options {
   double max_seconds = 5.0;
   std::uint64_t capacity_kib = 4096;
   std::uint32_t frame_bytes = 64;
+  std::int64_t burst_backoff_ns = std::chrono::nanoseconds(shm::ReaderOptions{}.burst_backoff).count();
 };
 
 std::string ring_name(Transport t, int round) {
@@ -204,6 +205,7 @@ int consumer(ThroughputShared& sh, Channels& ch, const Options& o) {
       ro.start = shm::StartAt::Next;
       ro.wait_for_ring = std::chrono::milliseconds(20'000);
       ro.name = "bench-throughput";
+      ro.burst_backoff = std::chrono::nanoseconds(o.burst_backoff_ns);
       shm::RingReader r = shm::RingReader::attach(ring_name(t, round), ro);
       if (!sh.barrier.arrive_and_wait(phase++, sh.abort)) return 3;
       if (!sh.barrier.arrive_and_wait(phase++, sh.abort)) return 3;
@@ -270,6 +272,10 @@ int run_ring_throughput(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--cpus", o.cpus, "P,C: the producer's and the consumer's CPU")->delimiter(',')->expected(2)->capture_default_str();
   app.add_option("--max-seconds", o.max_seconds, "stop a transport after this long")->check(CLI::Range(0.1, 600.0))->capture_default_str();
+  app.add_option("--burst-backoff-ns", o.burst_backoff_ns,
+                 "ReaderOptions::burst_backoff of the ring's reader (0: it always polls the writer's head; "
+                 "shm/README.md, \"Reading behind a busy writer\")")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000}))->capture_default_str();
   app.add_option("--capacity-kib", o.capacity_kib, "ring data size in KiB (the queue holds 4096 KiB)")
       ->check(CLI::Range(16, 1 << 20))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -287,8 +293,8 @@ int run_ring_throughput(int argc, char** argv) {
   const TscClock clock = TscClock::calibrate();
   const ClockOverheads overheads = measure_clock_overheads(clock);
   fmt::print("ring-throughput: producer on CPU {}, consumer on CPU {}; {} frames per shared-memory transport, {} per "
-             "pipe/socket, one frame per publish (stops after {:.1f} s)\n",
-             o.cpus[0], o.cpus[1], o.frames, o.syscall_frames, o.max_seconds);
+             "pipe/socket, one frame per publish (stops after {:.1f} s); ring reader burst backoff {} ns\n",
+             o.cpus[0], o.cpus[1], o.frames, o.syscall_frames, o.max_seconds, o.burst_backoff_ns);
   fmt::print("{}\n", describe(clock, overheads));
 
   ScratchRingDir ring_dir;
@@ -312,6 +318,7 @@ int run_ring_throughput(int argc, char** argv) {
   JsonObject json;
   json.str("bench", "ring-throughput").str("clock", "tsc").num("tsc_mhz", clock.ticks_per_ns * 1e3, 3);
   json.integer("cpu_producer", o.cpus[0]).integer("cpu_consumer", o.cpus[1]).integer("ring_frame_bytes", o.frame_bytes);
+  json.integer("burst_backoff_ns", o.burst_backoff_ns);
   json.integer("ring_capacity_kib", o.capacity_kib).integer("queue_capacity_frames", kQueueSlots).integer("rounds", o.rounds);
   for (int t = 0; t < kTransports; ++t) {
     const auto u = static_cast<std::size_t>(t);
