@@ -139,7 +139,14 @@ struct Options {
   std::uint64_t ring_mib = 64;
   std::uint64_t max_orders = std::uint64_t{1} << 18;
   std::uint32_t requests_per_commit = engine::ExchangeOptions{}.requests_per_commit;
+  int rounds = 3;
 };
+
+// The passes one round of a sink runs: every round times the throughput pass;
+// the last one also runs the latency pass.
+std::vector<Mode> modes_of(bool last_round) {
+  return last_round ? std::vector<Mode>{kThroughput, kLatency} : std::vector<Mode>{kThroughput};
+}
 
 SymbolTable make_symbols(std::size_t n) {
   std::vector<Instrument> instruments;
@@ -277,10 +284,10 @@ void record_latencies(const match::Stream& s, const std::vector<std::uint32_t>& 
   }
 }
 
-int counting_main(MatchShared& sh, const match::Stream& s, const SymbolTable& symbols, const Options& o) {
+int counting_main(MatchShared& sh, const match::Stream& s, const SymbolTable& symbols, const Options& o, bool last_round) {
   prefault(&sh, sizeof sh);
-  std::vector<std::uint32_t> samples(s.measured());
-  for (const Mode mode : {kThroughput, kLatency}) {
+  std::vector<std::uint32_t> samples(last_round ? s.measured() : 0);
+  for (const Mode mode : modes_of(last_round)) {
     if (sh.abort.load(std::memory_order_relaxed) != 0) return 4;
     std::fprintf(stderr, "match: counting sink, %s pass...\n", kModeNames[mode]);
     PassResult& out = sh.pass[kCounting][mode];
@@ -308,12 +315,13 @@ int counting_main(MatchShared& sh, const match::Stream& s, const SymbolTable& sy
 
 std::string ring_name(Mode mode) { return fmt::format("match-{}", kModeNames[mode]); }
 
-int ring_writer_main(MatchShared& sh, const match::Stream& s, const SymbolTable& symbols, const Options& o) {
+int ring_writer_main(MatchShared& sh, const match::Stream& s, const SymbolTable& symbols, const Options& o,
+                     bool last_round) {
   prefault(&sh, sizeof sh);
-  std::vector<std::uint32_t> samples(s.measured());
+  std::vector<std::uint32_t> samples(last_round ? s.measured() : 0);
   const std::vector<std::byte> image = symbols.to_image();
   int phase = 0;
-  for (const Mode mode : {kThroughput, kLatency}) {
+  for (const Mode mode : modes_of(last_round)) {
     std::fprintf(stderr, "match: ring sink, %s pass...\n", kModeNames[mode]);
     PassResult& out = sh.pass[kRing][mode];
     shm::CreateOptions create;
@@ -345,10 +353,10 @@ int ring_writer_main(MatchShared& sh, const match::Stream& s, const SymbolTable&
   return 0;
 }
 
-int ring_reader_main(MatchShared& sh, const Options& o) {
+int ring_reader_main(MatchShared& sh, const Options& o, bool last_round) {
   prefault(&sh, sizeof sh);
   int phase = 0;
-  for (const Mode mode : {kThroughput, kLatency}) {
+  for (const Mode mode : modes_of(last_round)) {
     shm::ReaderOptions ro;
     ro.kind = o.reader == "lossless" ? shm::ReaderKind::Lossless : shm::ReaderKind::Lossy;
     ro.start = shm::StartAt::Next;
@@ -439,6 +447,10 @@ int run_match(int argc, char** argv) {
                  "requests whose events share one commit under load (ExchangeOptions::requests_per_commit, as the "
                  "engine; 1: a commit per request)")
       ->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  app.add_option("--rounds", o.rounds,
+                 "rounds of throughput passes, each sink once per round, alternating (the latency passes run in the "
+                 "last); ops/s are the medians, ring/counting the median of the rounds' ratios")
+      ->check(CLI::Range(1, 15))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   match::Profile profile{};
   if (!match::parse_profile(o.profile, profile)) return usage_error("match", "--profile: use P2, P3 or P4");
@@ -491,82 +503,119 @@ int run_match(int argc, char** argv) {
   const SymbolTable symbols = make_symbols(spec.symbols);
   Shared<MatchShared> sh;
   std::vector<std::string> failures;
+  std::vector<std::string> mismatches;
   const auto timeout = std::chrono::milliseconds(120'000 + static_cast<long>(n / 100));
   long counting_peak_kib = 0;  // the counting engine process's peak RSS
-  if (with_counting) {
-    Children children;
-    children.spawn("engine (counting sink)", o.cpus[0], [&] { return counting_main(*sh, stream, symbols, o); });
-    children.wait_all(timeout, &sh->abort);
-    for (const std::string& f : children.failures()) failures.push_back(f);
-    if (children.interrupted()) failures.push_back("interrupted");
-    rusage usage{};
-    ::getrusage(RUSAGE_CHILDREN, &usage);
-    counting_peak_kib = usage.ru_maxrss;
-  }
-  if (with_ring && failures.empty()) {
-    ScratchRingDir ring_dir;
-    if (o.reader == "none") {
+  // Each round runs the counting sink's throughput pass, then the ring sink's, so
+  // that a slow spell of the machine (seconds, on a shared VM) falls on both
+  // alike; the report gives the medians, and the ratio is the median of the
+  // rounds' ratios. The last round also runs each sink's latency pass.
+  std::array<std::vector<double>, kSinks> round_ops{};
+  std::vector<double> round_ratios;
+  for (int round = 0; round < o.rounds && failures.empty(); ++round) {
+    const bool last_round = round + 1 == o.rounds;
+    // Nothing of the last round's children is running now: fresh barrier, flags and results.
+    sh->barrier.arrived.store(0, std::memory_order_relaxed);
+    for (auto& done : sh->writer_done) done.store(0, std::memory_order_relaxed);
+    for (auto& sink : sh->pass) {
+      for (PassResult& p : sink) p = PassResult{};
+    }
+    for (ReaderResult& r : sh->reader) r = ReaderResult{};
+    if (o.rounds > 1) std::fprintf(stderr, "match: round %d of %d\n", round + 1, o.rounds);
+    if (with_counting) {
       Children children;
-      children.spawn("engine (ring sink)", o.cpus[0], [&] { return ring_writer_main(*sh, stream, symbols, o); });
+      children.spawn("engine (counting sink)", o.cpus[0], [&] { return counting_main(*sh, stream, symbols, o, last_round); });
       children.wait_all(timeout, &sh->abort);
       for (const std::string& f : children.failures()) failures.push_back(f);
       if (children.interrupted()) failures.push_back("interrupted");
-    } else {
-      for (const std::string& f : run_pair(
-               "engine (ring sink)", o.cpus[0], [&](Channels&) { return ring_writer_main(*sh, stream, symbols, o); },
-               "ring reader", o.cpus[1], [&](Channels&) { return ring_reader_main(*sh, o); }, timeout, &sh->abort)) {
-        failures.push_back(f);
+      if (round == 0) {
+        rusage usage{};
+        ::getrusage(RUSAGE_CHILDREN, &usage);
+        counting_peak_kib = usage.ru_maxrss;
       }
     }
-  }
-
-  // Checks against the reference: every pass that ran.
-  std::vector<std::string> mismatches;
-  const auto expect = [&](bool ok, const std::string& what) {
-    if (!ok) mismatches.push_back(what);
-  };
-  for (int k = 0; k < kSinks; ++k) {
-    if ((k == kCounting && !with_counting) || (k == kRing && !with_ring)) continue;
-    for (int m = 0; m < kModes; ++m) {
-      const PassResult& p = sh->pass[k][m];
-      const std::string where = fmt::format("{} sink, {} pass", kSinkNames[k], kModeNames[m]);
-      if (p.ran == 0) {
-        mismatches.push_back(where + ": did not run to the end (see failures)");
-        continue;
-      }
-      expect(p.checksum == ref.checksum, where + ": per-request outcomes differ from the reference (checksum)");
-      expect(p.rejects == 0, fmt::format("{}: {} requests rejected or cancels not found (reference: 0)", where, p.rejects));
-      expect(p.trades == ref.trades, fmt::format("{}: {} trades, reference {}", where, p.trades, ref.trades));
-      expect(p.volume == ref.volume, fmt::format("{}: volume {}, reference {}", where, p.volume, ref.volume));
-      expect(p.resting == ref.resting, fmt::format("{}: {} resting at the end, reference {}", where, p.resting, ref.resting));
-      expect(p.halted == 0, fmt::format("{}: {} symbols halted by a circuit breaker", where, p.halted));
-      if (k == kCounting) {
-        expect(p.sink_trades == ref.trades, fmt::format("{}: {} TradeExecuted, reference {}", where, p.sink_trades, ref.trades));
-        expect(p.sink_volume == ref.volume, fmt::format("{}: sink volume {}, reference {}", where, p.sink_volume, ref.volume));
-        expect(p.sink_placed == ref.submits, fmt::format("{}: {} OrderPlaced, reference {}", where, p.sink_placed, ref.submits));
-        expect(p.sink_cancelled == ref.cancelled_events,
-               fmt::format("{}: {} OrderCancelled, reference {}", where, p.sink_cancelled, ref.cancelled_events));
-        expect(p.sink_halts == 0, fmt::format("{}: {} TradingHalt", where, p.sink_halts));
+    if (with_ring && failures.empty()) {
+      ScratchRingDir ring_dir;
+      if (o.reader == "none") {
+        Children children;
+        children.spawn("engine (ring sink)", o.cpus[0],
+                       [&] { return ring_writer_main(*sh, stream, symbols, o, last_round); });
+        children.wait_all(timeout, &sh->abort);
+        for (const std::string& f : children.failures()) failures.push_back(f);
+        if (children.interrupted()) failures.push_back("interrupted");
       } else {
-        const ReaderResult& r = sh->reader[m];
-        if (o.reader == "none") continue;
-        if (r.ran == 0) {
-          mismatches.push_back(where + ": the reader did not run to the end (see failures)");
+        for (const std::string& f :
+             run_pair("engine (ring sink)", o.cpus[0],
+                      [&](Channels&) { return ring_writer_main(*sh, stream, symbols, o, last_round); }, "ring reader",
+                      o.cpus[1], [&](Channels&) { return ring_reader_main(*sh, o, last_round); }, timeout, &sh->abort)) {
+          failures.push_back(f);
+        }
+      }
+    }
+    if (!failures.empty()) break;
+
+    // Checks against the reference: every pass of this round.
+    const auto expect = [&](bool ok, const std::string& what) {
+      if (!ok) mismatches.push_back(what);
+    };
+    for (int k = 0; k < kSinks; ++k) {
+      if ((k == kCounting && !with_counting) || (k == kRing && !with_ring)) continue;
+      for (int m = 0; m < (last_round ? kModes : 1); ++m) {
+        const PassResult& p = sh->pass[k][m];
+        const std::string where = fmt::format("{}{} sink, {} pass", o.rounds > 1 ? fmt::format("round {}: ", round + 1) : "",
+                                              kSinkNames[k], kModeNames[m]);
+        if (p.ran == 0) {
+          mismatches.push_back(where + ": did not run to the end (see failures)");
           continue;
         }
-        expect(r.bad == 0, fmt::format("{}: the reader saw {} sequence gaps not reported as missed", where, r.bad));
-        expect(r.frames + r.missed == p.ring_frames,
-               fmt::format("{}: reader got {} + missed {} frames, writer published {}", where, r.frames, r.missed, p.ring_frames));
-        if (o.reader == "lossless") expect(r.missed == 0, fmt::format("{}: the lossless reader missed {} frames", where, r.missed));
-        if (r.missed == 0) {
-          expect(r.trades == ref.trades, fmt::format("{}: reader saw {} TradeExecuted, reference {}", where, r.trades, ref.trades));
-          expect(r.volume == ref.volume, fmt::format("{}: reader saw volume {}, reference {}", where, r.volume, ref.volume));
-          expect(r.placed == ref.submits, fmt::format("{}: reader saw {} OrderPlaced, reference {}", where, r.placed, ref.submits));
+        expect(p.checksum == ref.checksum, where + ": per-request outcomes differ from the reference (checksum)");
+        expect(p.rejects == 0, fmt::format("{}: {} requests rejected or cancels not found (reference: 0)", where, p.rejects));
+        expect(p.trades == ref.trades, fmt::format("{}: {} trades, reference {}", where, p.trades, ref.trades));
+        expect(p.volume == ref.volume, fmt::format("{}: volume {}, reference {}", where, p.volume, ref.volume));
+        expect(p.resting == ref.resting, fmt::format("{}: {} resting at the end, reference {}", where, p.resting, ref.resting));
+        expect(p.halted == 0, fmt::format("{}: {} symbols halted by a circuit breaker", where, p.halted));
+        if (k == kCounting) {
+          expect(p.sink_trades == ref.trades, fmt::format("{}: {} TradeExecuted, reference {}", where, p.sink_trades, ref.trades));
+          expect(p.sink_volume == ref.volume, fmt::format("{}: sink volume {}, reference {}", where, p.sink_volume, ref.volume));
+          expect(p.sink_placed == ref.submits, fmt::format("{}: {} OrderPlaced, reference {}", where, p.sink_placed, ref.submits));
+          expect(p.sink_cancelled == ref.cancelled_events,
+                 fmt::format("{}: {} OrderCancelled, reference {}", where, p.sink_cancelled, ref.cancelled_events));
+          expect(p.sink_halts == 0, fmt::format("{}: {} TradingHalt", where, p.sink_halts));
+        } else {
+          const ReaderResult& r = sh->reader[m];
+          if (o.reader == "none") continue;
+          if (r.ran == 0) {
+            mismatches.push_back(where + ": the reader did not run to the end (see failures)");
+            continue;
+          }
+          expect(r.bad == 0, fmt::format("{}: the reader saw {} sequence gaps not reported as missed", where, r.bad));
+          expect(r.frames + r.missed == p.ring_frames,
+                 fmt::format("{}: reader got {} + missed {} frames, writer published {}", where, r.frames, r.missed, p.ring_frames));
+          if (o.reader == "lossless") expect(r.missed == 0, fmt::format("{}: the lossless reader missed {} frames", where, r.missed));
+          if (r.missed == 0) {
+            expect(r.trades == ref.trades, fmt::format("{}: reader saw {} TradeExecuted, reference {}", where, r.trades, ref.trades));
+            expect(r.volume == ref.volume, fmt::format("{}: reader saw volume {}, reference {}", where, r.volume, ref.volume));
+            expect(r.placed == ref.submits, fmt::format("{}: reader saw {} OrderPlaced, reference {}", where, r.placed, ref.submits));
+          }
         }
       }
     }
+    std::array<double, kSinks> ops{};
+    for (int k = 0; k < kSinks; ++k) {
+      if ((k == kCounting && !with_counting) || (k == kRing && !with_ring)) continue;
+      ops[static_cast<std::size_t>(k)] = ops_per_second(clock, sh->pass[k][kThroughput]);
+      round_ops[static_cast<std::size_t>(k)].push_back(ops[static_cast<std::size_t>(k)]);
+    }
+    if (with_counting && with_ring && ops[kCounting] > 0) round_ratios.push_back(ops[kRing] / ops[kCounting]);
   }
+
+  if (!failures.empty()) mismatches.push_back("a pass did not run to the end (see failures)");
   const bool reference_ok = mismatches.empty();
+  const auto median = [](std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
 
   // Report.
   const std::size_t pi = static_cast<std::size_t>(profile);
@@ -595,11 +644,14 @@ int run_match(int argc, char** argv) {
     if ((k == kCounting && !with_counting) || (k == kRing && !with_ring)) continue;
     const PassResult& tp = sh->pass[k][kThroughput];
     const PassResult& lp = sh->pass[k][kLatency];
-    ops_s[static_cast<std::size_t>(k)] = ops_per_second(clock, tp);
+    ops_s[static_cast<std::size_t>(k)] = median(round_ops[static_cast<std::size_t>(k)]);
     const double frames = k == kCounting ? static_cast<double>(tp.sink_frames) : static_cast<double>(tp.ring_frames);
     const double frames_per_op = static_cast<double>(stream.ops.size()) > 0 ? frames / static_cast<double>(stream.ops.size()) : 0;
     JsonObject sj;
-    sj.num("ops_per_s", ops_s[static_cast<std::size_t>(k)], 0).num("ops_per_s_latency_pass", ops_per_second(clock, lp), 0);
+    JsonArray per_round;
+    for (const double r : round_ops[static_cast<std::size_t>(k)]) per_round.num(r, 0);
+    sj.num("ops_per_s", ops_s[static_cast<std::size_t>(k)], 0).array("ops_per_s_rounds", per_round);
+    sj.num("ops_per_s_latency_pass", ops_per_second(clock, lp), 0);
     sj.num("seconds", seconds_of(clock, tp.ticks), 3).num("frames_per_op", frames_per_op, 2);
     sj.integer("preempted_throughput_pass", tp.preempted).integer("preempted_latency_pass", lp.preempted);
     JsonObject by_type;
@@ -659,9 +711,23 @@ int run_match(int argc, char** argv) {
              "the loop); TSC resolution {:.1f} ns\n",
              overheads.rdtsc_ns, overheads.resolution_ns);
 
-  const bool both = with_counting && with_ring && ops_s[kCounting] > 0;
-  const double ratio = both ? ops_s[kRing] / ops_s[kCounting] : std::nan("");
-  json.num("ring_vs_counting", ratio, 3);
+  const bool both = with_counting && with_ring && !round_ratios.empty();
+  const double ratio = both ? median(round_ratios) : std::nan("");
+  if (o.rounds > 1) {
+    const auto list = [](const std::vector<double>& v, double scale, int digits) {
+      std::string out;
+      for (const double x : v) out += fmt::format("{}{:.{}f}", out.empty() ? "" : ", ", x * scale, digits);
+      return out;
+    };
+    fmt::print("  rounds (throughput passes, counting then ring in each): counting {} M ops/s; ring {} M ops/s",
+               list(round_ops[kCounting], 1e-6, 2), list(round_ops[kRing], 1e-6, 2));
+    if (both) fmt::print("; ring / counting {}", list(round_ratios, 1, 3));
+    fmt::print(" (medians above; per-type latencies from the last round)\n");
+  }
+  json.integer("rounds", o.rounds).num("ring_vs_counting", ratio, 3);
+  JsonArray ratios_json;
+  for (const double r : round_ratios) ratios_json.num(r, 3);
+  json.array("ring_vs_counting_rounds", ratios_json);
   json.integer("trades", trades).integer("volume", volume).integer("self_trade_cancels", ref.self_trade_cancels - pre.self_trade_cancels);
   json.boolean("reference_ok", reference_ok);
   json.strings("mismatches", mismatches);
