@@ -337,9 +337,9 @@ RingReader::Glance RingReader::glance() const noexcept {
     return Glance::Committed;
   }
   if (sequence > expected_) return Glance::AskTheCursor;  // a later lap's frame: this reader was lapped
-  // Below: zeroed ahead by the writer, or an older lap's bytes not overwritten yet;
-  // unless a lossy reader was lapped into the writer's zeroed space, which the
-  // horizon tells (a line the writer stores to once per chunk: cheap to poll).
+  // Below: the zero claim() put there (the frame is not committed yet); unless a
+  // lossy reader was lapped and looks at a later lap's bytes, which the horizon
+  // tells (a line the writer stores to once per chunk: cheap to poll).
   // Acquire, as read()'s own lap check.
   if (options_.kind == ReaderKind::Lossy && position_ < header_->head_position.load(std::memory_order_acquire)) {
     return Glance::AskTheCursor;

@@ -37,11 +37,6 @@ RingWriter::RingWriter(RingMap map) : map_(std::move(map)) {
   data_ = map_.data;
   geometry_ = RingGeometry::of(*header_);
   limit_ = geometry_.capacity;  // the first lap overwrites nothing
-  cleared_ = geometry_.capacity;  // a new ring file is all zeroes
-  // Far enough ahead to be off a caught-up reader's path (its prefetcher stays
-  // within a page or two), small against the ring so lossless readers lose little
-  // of its capacity to it.
-  clear_ahead_ = std::clamp<std::uint64_t>(geometry_.capacity / 16, kClearStep, kMaxClearAhead);
   header_->next_sequence.store(next_sequence_, std::memory_order_relaxed);
 }
 
@@ -68,12 +63,13 @@ void* RingWriter::claim(std::uint32_t length) noexcept {
   // A frame never straddles the end of the data region: pad to the end and wrap.
   const std::uint64_t padding = offset + length > geometry_.capacity ? geometry_.capacity - offset : 0;
   const std::uint64_t end = position + padding + length;
-  // Where the next frame will start, a reader may already be polling its sequence
-  // field (RingGeometry::glanceable): the bytes there must be zero before this frame
-  // is committed, so that an older lap's bytes never pass for the next frame's
-  // sequence. They were cleared long before, clear_ahead_ bytes ahead of the claims,
-  // where no reader's polling or prefetching puts the lines in its cache.
-  if (end + clear_ahead_ > cleared_) clear_ahead(end + clear_ahead_);
+  // Where the next frame will start, a reader will poll its sequence field once it
+  // has this frame (RingGeometry::glanceable): that field is zeroed below, so an
+  // older lap's bytes there never pass for the next frame's sequence. Those bytes
+  // may be a lossless reader's still: the horizon must cover them first.
+  const bool next_glanceable = geometry_.glanceable(end);
+  const std::uint64_t reach = next_glanceable ? end + kSequenceEnd : end;
+  if (reach > limit_) make_room(reach);
   if (padding != 0) {
     // Plain stores: published to readers by the release store of write_position in commit().
     PaddingRecord pad{static_cast<std::uint32_t>(padding), kPaddingType, {}};
@@ -87,32 +83,23 @@ void* RingWriter::claim(std::uint32_t length) noexcept {
     header_->chunk_start[chunk].store(position, std::memory_order_relaxed);
   }
   last_frame_ = position;
-  claim_position_ = position + length;
-  return data_ + (position & geometry_.mask);
-}
-
-// Zeroes the data up to `reach` (rounded up to kClearStep), after raising the
-// overwrite horizon over it. Once per kClearStep bytes of claims, not per frame.
-void RingWriter::clear_ahead(std::uint64_t reach) noexcept {
-  const std::uint64_t target = round_up(reach, kClearStep);
-  if (target > limit_) make_room(target);
-  while (cleared_ < target) {
-    const std::uint64_t offset = cleared_ & geometry_.mask;
-    const std::uint64_t n = std::min(target - cleared_, geometry_.capacity - offset);
-    // Plain stores, ordered before any frame that could be found at a glance here
-    // by that frame's release in commit() (which comes later in this thread).
-    std::memset(data_ + offset, 0, n);
-    cleared_ += n;
-  }
+  claim_position_ = end;
+  // Zero: this frame's sequence field (a caller that copies or fills the frame
+  // leaves it alone, so stale bytes would stay), and the next frame's, which a
+  // reader that has this frame polls. Plain stores: published by this frame's
+  // release in commit(), before any reader can look at either field.
+  std::byte* frame = data_ + (position & geometry_.mask);
+  std::memset(frame + kSequenceOffset, 0, sizeof(std::uint64_t));
+  if (next_glanceable) std::memset(data_ + (end & geometry_.mask) + kSequenceOffset, 0, sizeof(std::uint64_t));
+  return frame;
 }
 
 bool RingWriter::can_claim_now(std::uint32_t length) const noexcept {
   const std::uint64_t offset = claim_position_ & geometry_.mask;
   const std::uint64_t padding = offset + length > geometry_.capacity ? geometry_.capacity - offset : 0;
   const std::uint64_t end = claim_position_ + padding + length;
-  // As far as claim() reaches: the bytes it clears ahead, rounded as clear_ahead() rounds.
-  const std::uint64_t reach =
-      end + clear_ahead_ > cleared_ ? round_up(end + clear_ahead_, kClearStep) : end;
+  // As far as claim() reaches: the next frame's sequence field, which it zeroes.
+  const std::uint64_t reach = geometry_.glanceable(end) ? end + kSequenceEnd : end;
   if (reach <= limit_) return true;
   const std::uint64_t chunk = geometry_.capacity / kChunks;
   const std::uint64_t horizon = round_up(reach - geometry_.capacity, chunk);

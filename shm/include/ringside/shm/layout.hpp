@@ -40,8 +40,8 @@ struct PaddingRecord {
 inline constexpr std::uint8_t kPaddingType = 0;
 
 // A frame's sequence field (core's FrameHeader, bytes 8..15) doubles as its
-// commit mark: the writer stores it last, with release, and keeps the bytes
-// ahead of its claims zeroed (RingGeometry::glanceable).
+// commit mark: the writer stores it last, with release, and zeroes it at claim,
+// along with the field where the next frame will start (RingGeometry::glanceable).
 inline constexpr std::size_t kSequenceOffset = 8;
 inline constexpr std::size_t kSequenceEnd = kSequenceOffset + sizeof(std::uint64_t);
 
@@ -128,8 +128,8 @@ struct RingGeometry {
   // Whether the record at `position` can only be a frame, never a padding record:
   // any frame fits between it and the end of the data region. There, a reader
   // knows a frame is committed when its sequence field holds the sequence it
-  // expects (one cache line to poll instead of the cursor's and the frame's): the
-  // writer keeps the bytes ahead of its claims zeroed (RingWriter::clear_ahead).
+  // expects (one cache line to poll instead of the cursor's and the frame's): each
+  // claim zeroes the field where the next frame will start (RingWriter::claim).
   bool glanceable(std::uint64_t position) const noexcept { return (position & mask) + max_frame <= capacity; }
 
   static RingGeometry of(const RingHeader& h) noexcept {

@@ -80,11 +80,8 @@ class RingWriter {
   explicit RingWriter(RingMap map);
   void commit_frames(bool stamp, std::int64_t publish_time_ns) noexcept;
   void make_room(std::uint64_t end) noexcept;
-  void clear_ahead(std::uint64_t reach) noexcept;
   void wait_for_lossless_readers(std::uint64_t horizon) noexcept;
 
-  static constexpr std::uint64_t kClearStep = 1024;          // bytes zeroed at a time
-  static constexpr std::uint64_t kMaxClearAhead = 16 << 10;  // how far ahead of the claims, at most
 
   RingMap map_;
   std::byte* data_ = nullptr;
@@ -94,8 +91,6 @@ class RingWriter {
   std::uint64_t commit_position_ = 0;  // end of the last committed frame
   std::uint64_t last_frame_ = 0;       // start of the last claimed frame
   std::uint64_t limit_ = 0;            // claims may end here without overwriting intact bytes
-  std::uint64_t cleared_ = 0;          // bytes from claim_position_ up to here are zero
-  std::uint64_t clear_ahead_ = 0;      // cleared_ stays at least this far past every claim
   std::uint64_t next_sequence_ = 1;
   bool closed_ = false;
 };
