@@ -22,23 +22,33 @@ double pause_ns() noexcept {
   return measured;
 }
 
-BurstBackoff::BurstBackoff(std::chrono::nanoseconds wait) noexcept {
+BurstBackoff::BurstBackoff(std::chrono::nanoseconds wait, std::uint64_t ring_bytes) noexcept
+    : room_bytes_(ring_bytes / 4) {
   const auto ns = std::clamp(wait, std::chrono::nanoseconds{0}, kMaxWait).count();
   if (ns > 0) pauses_ = static_cast<std::uint32_t>(std::max(1.0, static_cast<double>(ns) / pause_ns()));
+  wait_pauses_ = pauses_;
 }
 
-void BurstBackoff::sample(std::int64_t now, std::uint64_t next_sequence) noexcept {
+void BurstBackoff::sample(std::int64_t now, std::uint64_t next_sequence, std::uint64_t write_position) noexcept {
   if (window_ns_ != 0) {
     const std::int64_t elapsed = now - window_ns_;
     if (elapsed < kRateWindowNs) return;  // too short to say
     const auto published = static_cast<std::int64_t>(next_sequence - window_sequence_);
     busy_ = published * kBusyWriterFrameNs > elapsed;
+    // The time this writer takes to fill a quarter of the ring, in pauses.
+    const double bytes = static_cast<double>(write_position - window_position_);
+    wait_pauses_ = pauses_;
+    if (bytes > 0 && room_bytes_ != 0) {
+      const double fill_ns = static_cast<double>(room_bytes_) * static_cast<double>(elapsed) / bytes;
+      wait_pauses_ = static_cast<std::uint32_t>(std::clamp(fill_ns / pause_ns(), 1.0, static_cast<double>(pauses_)));
+    }
   }
   window_ns_ = now;
   window_sequence_ = next_sequence;
+  window_position_ = write_position;
 }
 
-bool BurstBackoff::should_wait() noexcept {
+bool BurstBackoff::decide() noexcept {
   const std::uint32_t backlog = streak_;
   streak_ = 0;
   if (pauses_ == 0) return false;
@@ -58,7 +68,7 @@ bool BurstBackoff::should_wait() noexcept {
 }
 
 void BurstBackoff::wait() const noexcept {
-  for (std::uint32_t i = 0; i < pauses_; ++i) cpu_relax();
+  for (std::uint32_t i = 0; i < wait_pauses_; ++i) cpu_relax();
 }
 
 void BurstBackoff::reset() noexcept {
@@ -69,6 +79,8 @@ void BurstBackoff::reset() noexcept {
   waited_ = false;
   window_ns_ = 0;
   window_sequence_ = 0;
+  window_position_ = 0;
+  wait_pauses_ = pauses_;
   retry_at_ns_ = 0;
 }
 

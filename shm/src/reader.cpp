@@ -64,7 +64,7 @@ RingReader RingReader::attach(std::string_view name, const ReaderOptions& option
 }
 
 RingReader::RingReader(RingMap map, const ReaderOptions& options)
-    : map_(std::move(map)), options_(options), backoff_(options.burst_backoff) {
+    : map_(std::move(map)), options_(options), backoff_(options.burst_backoff, map_.header->capacity) {
   if (options_.kind == ReaderKind::Lossless && !map_.slots_writable) {
     throw RingError(map_.path.string() + ": a lossless reader needs write access to the reader table");
   }
@@ -316,7 +316,8 @@ ReadResult RingReader::read() noexcept {
     fruitless_resyncs_ = 0;
     if (backoff_.frame_read()) {
       // Relaxed: a rate estimate; nothing is read on the strength of it.
-      backoff_.sample(monotonic_ns(), header_->next_sequence.load(std::memory_order_relaxed));
+      backoff_.sample(monotonic_ns(), header_->next_sequence.load(std::memory_order_relaxed),
+                      header_->write_position.load(std::memory_order_relaxed));
     }
     if (slot_ != nullptr && ++since_heartbeat_ >= kHeartbeatEveryFrames) heartbeat();
     return {ReadStatus::Frame, frame, missed};
@@ -360,7 +361,9 @@ ReadResult RingReader::idle() noexcept {
   if (available_ > position_) return {ReadStatus::Empty, nullptr, 0};
   const std::int64_t now = monotonic_ns();
   // Relaxed, as in read().
-  if (backoff_.enabled()) backoff_.sample(now, header_->next_sequence.load(std::memory_order_relaxed));
+  if (backoff_.enabled()) {
+    backoff_.sample(now, header_->next_sequence.load(std::memory_order_relaxed), available_);
+  }
   since_heartbeat_ = 0;
   if (slot_ != nullptr) slot_->heartbeat_ns.store(now, std::memory_order_relaxed);  // relaxed: a liveness hint
   if (now < next_liveness_check_) return {ReadStatus::Empty, nullptr, 0};

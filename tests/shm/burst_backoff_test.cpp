@@ -18,14 +18,19 @@ constexpr std::int64_t kStart = 1'000'000'000;
 template <class SequenceAt>
 void read_frames(BurstBackoff& b, int frames, std::int64_t now, SequenceAt sequence_at) {
   for (int i = 0; i < frames; ++i) {
-    if (b.frame_read()) b.sample(now, sequence_at(now));
+    if (b.frame_read()) {
+      const std::uint64_t sequence = sequence_at(now);
+      b.sample(now, sequence, 64 * sequence);
+    }
   }
 }
 
-// Samples at the start of a window and at its end, with `published` frames between.
-void observe(BurstBackoff& b, std::int64_t from, std::int64_t ns, std::uint64_t published) {
-  b.sample(from, 1);
-  b.sample(from + ns, 1 + published);
+// Samples at the start of a window and at its end, with `published` frames of
+// `frame_bytes` between.
+void observe(BurstBackoff& b, std::int64_t from, std::int64_t ns, std::uint64_t published,
+             std::uint64_t frame_bytes = 64) {
+  b.sample(from, 1, 0);
+  b.sample(from + ns, 1 + published, published * frame_bytes);
 }
 
 TEST(BurstBackoff, ZeroNeverWaits) {
@@ -77,11 +82,11 @@ TEST(BurstBackoff, AWaitThatLetsLittleThroughIsNotTriedAgainForAMillisecond) {
   std::uint64_t sequence = 2001;
   for (std::int64_t t = kStart + 40'000; t < kStart + 20'000 + BurstBackoff::kRetryAfterNs; t += 20'000) {
     sequence += 1000;
-    b.sample(t, sequence);
+    b.sample(t, sequence, 64 * sequence);
     b.frame_read();
     EXPECT_FALSE(b.should_wait()) << "at " << (t - kStart) << " ns";
   }
-  b.sample(kStart + 40'000 + BurstBackoff::kRetryAfterNs, sequence + 1000);
+  b.sample(kStart + 40'000 + BurstBackoff::kRetryAfterNs, sequence + 1000, 64 * (sequence + 1000));
   ASSERT_TRUE(b.busy_writer());
   b.frame_read();
   EXPECT_TRUE(b.should_wait()) << "a millisecond later it tries again";
@@ -95,12 +100,12 @@ TEST(BurstBackoff, NothingReadSinceTheLastLookIsNoReasonToWait) {
 
 TEST(BurstBackoff, TheRateNeedsAWholeWindow) {
   BurstBackoff b(8us);
-  b.sample(kStart, 1);
-  b.sample(kStart + 1'000, 1'000);  // 1 us: too short to judge, the window stays open
+  b.sample(kStart, 1, 0);
+  b.sample(kStart + 1'000, 1'000, 64'000);  // 1 us: too short to judge, the window stays open
   EXPECT_FALSE(b.busy_writer());
-  b.sample(kStart + 20'000, 1'001);  // 1000 frames in 20 us over the whole window
+  b.sample(kStart + 20'000, 1'001, 64'000);  // 1000 frames in 20 us over the whole window
   EXPECT_TRUE(b.busy_writer());
-  b.sample(kStart + 1'020'000, 1'101);  // then 100 in a millisecond
+  b.sample(kStart + 1'020'000, 1'101, 70'400);  // then 100 in a millisecond
   EXPECT_FALSE(b.busy_writer());
 }
 
@@ -123,6 +128,17 @@ TEST(BurstBackoff, ResetForgetsTheWriter) {
   EXPECT_FALSE(b.busy_writer());
   b.frame_read();
   EXPECT_FALSE(b.should_wait());
+}
+
+TEST(BurstBackoff, AWaitNeverLetsTheWriterFillMoreThanAQuarterOfTheRing) {
+  BurstBackoff small(32us, 16 << 10);
+  observe(small, kStart, 20'000, 2000, 64);  // 6.4 bytes/ns: 4 KiB in 640 ns
+  ASSERT_TRUE(small.busy_writer());
+  EXPECT_LT(small.wait_pauses(), small.pauses());
+  EXPECT_LE(static_cast<double>(small.wait_pauses()) * pause_ns(), 640.0 + pause_ns());
+  BurstBackoff large(32us, 64 << 20);
+  observe(large, kStart, 20'000, 2000, 64);
+  EXPECT_EQ(large.wait_pauses(), large.pauses()) << "16 MiB take the writer 2.6 ms";
 }
 
 TEST(BurstBackoff, WaitsAreBounded) {

@@ -13,7 +13,9 @@
 // through at least kMinBacklog frames. A paced feed, a request/response pair
 // (whose peer waits for this reader) or a writer that has gone quiet stays at
 // the head; after a wait that let too little through, the next try comes no
-// sooner than kRetryAfterNs later.
+// sooner than kRetryAfterNs later. A wait is cut short to the time the writer,
+// at its measured rate, takes to fill a quarter of the ring, so that it never
+// laps a lossy reader nor holds up a lossless one.
 //
 // Owned by one RingReader; no shared state, no clock reads of its own.
 #pragma once
@@ -32,18 +34,26 @@ class BurstBackoff {
   static constexpr std::int64_t kRetryAfterNs = 1'000'000;
   static constexpr std::chrono::nanoseconds kMaxWait = std::chrono::milliseconds{1};
 
-  // wait: how long each wait lasts (clamped to kMaxWait); 0 never waits.
-  explicit BurstBackoff(std::chrono::nanoseconds wait = {}) noexcept;
+  // wait: how long each wait lasts at most (clamped to kMaxWait); 0 never waits.
+  // ring_bytes: the ring's data capacity.
+  explicit BurstBackoff(std::chrono::nanoseconds wait = {}, std::uint64_t ring_bytes = 0) noexcept;
 
   // The reader returned a frame. True when it is time for sample().
   bool frame_read() noexcept {
     ++streak_;
     return pauses_ != 0 && (++frames_ & (kSampleEveryFrames - 1)) == 0;
   }
-  // The writer's next sequence (the ring header's hint) at monotonic time `now`.
-  void sample(std::int64_t now, std::uint64_t next_sequence) noexcept;
+  // The writer's next sequence and write position (the ring header's) at
+  // monotonic time `now`.
+  void sample(std::int64_t now, std::uint64_t next_sequence, std::uint64_t write_position) noexcept;
   // The reader found nothing to read. True: wait(), then look again.
-  bool should_wait() noexcept;
+  bool should_wait() noexcept {
+    if (!busy_ && !batching_ && !waited_) {  // the common case, inline: a writer that is not busy
+      streak_ = 0;
+      return false;
+    }
+    return decide();
+  }
   // Spins for the wait's length without touching shared memory.
   void wait() const noexcept;
   // Forget the writer (a new generation, a re-attach).
@@ -53,9 +63,14 @@ class BurstBackoff {
   bool busy_writer() const noexcept { return busy_; }
   bool batching() const noexcept { return batching_; }
   std::uint32_t pauses() const noexcept { return pauses_; }
+  std::uint32_t wait_pauses() const noexcept { return wait_pauses_; }  // the next wait's
 
  private:
-  std::uint32_t pauses_ = 0;   // the wait, in spin-wait hints
+  bool decide() noexcept;
+
+  std::uint32_t pauses_ = 0;       // the longest wait, in spin-wait hints
+  std::uint32_t wait_pauses_ = 0;  // the next wait: pauses_, or less for a fast writer in a small ring
+  std::uint64_t room_bytes_ = 0;   // what a wait may let the writer publish: a quarter of the ring
   std::uint32_t streak_ = 0;   // frames since the ring was last found caught up
   std::uint32_t frames_ = 0;
   bool busy_ = false;          // the writer's rate over the last window
@@ -63,6 +78,7 @@ class BurstBackoff {
   bool waited_ = false;        // the frames of streak_ came in during a wait
   std::int64_t window_ns_ = 0;
   std::uint64_t window_sequence_ = 0;
+  std::uint64_t window_position_ = 0;
   std::int64_t retry_at_ns_ = 0;
 };
 

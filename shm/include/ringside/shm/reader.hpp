@@ -64,9 +64,10 @@ struct ReaderOptions {
   // How long a reader that has caught up with a busy writer waits before it looks
   // again, so that it reads behind the writer instead of at its head (BurstBackoff,
   // shm/README.md "Reading behind a busy writer"). Only while the writer publishes
-  // faster than 10 M frames/s and each wait lets 16 frames or more through; a
-  // frame waits at most this long. 0: always poll the head.
-  std::chrono::nanoseconds burst_backoff{std::chrono::microseconds{8}};
+  // faster than 10 M frames/s and each wait lets 16 frames or more through, and
+  // never longer than the writer takes to fill a quarter of the ring; a frame
+  // waits at most this long. 0: always poll the head.
+  std::chrono::nanoseconds burst_backoff{std::chrono::microseconds{32}};
 };
 
 struct WriterStatus {
