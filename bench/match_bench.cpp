@@ -54,6 +54,7 @@
 #include "affinity.hpp"
 #include "histogram.hpp"
 #include "json_line.hpp"
+#include "median.hpp"
 #include "match_stream.hpp"
 #include "processes.hpp"
 #include "ringside/core/instrument.hpp"
@@ -611,11 +612,6 @@ int run_match(int argc, char** argv) {
 
   if (!failures.empty()) mismatches.push_back("a pass did not run to the end (see failures)");
   const bool reference_ok = mismatches.empty();
-  const auto median = [](std::vector<double> v) {
-    if (v.empty()) return 0.0;
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-  };
 
   // Report.
   const std::size_t pi = static_cast<std::size_t>(profile);

@@ -37,6 +37,7 @@
 
 #include "affinity.hpp"
 #include "json_line.hpp"
+#include "median.hpp"
 #include "processes.hpp"
 #include "ring_frames.hpp"
 #include "ringside/shm/reader.hpp"
@@ -308,11 +309,6 @@ int run_ring_throughput(int argc, char** argv) {
              o.frame_bytes);
   fmt::print("\n  {:<18} {:>5} {:>11} {:>11} {:>9} {:>6} {:>9} {:>14} {:>9}\n", "transport", "round", "sent",
              "received", "missed", "bad", "seconds", "frames/s", "MB/s");
-  const auto median = [](std::vector<double> v) {
-    if (v.empty()) return 0.0;
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-  };
   std::array<double, kTransports> fps{};  // median over rounds
   std::array<std::vector<double>, kTransports> per_round{};
   JsonObject json;

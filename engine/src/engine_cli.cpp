@@ -206,7 +206,8 @@ int run_simulation(const Args& a, const ExchangeConfig& config, EventSink& sink,
       "\"trades\":%llu,\"resting_orders\":%zu,\"order_entry_requests\":%llu,\"peak_rss_mib\":%ld}\n",
       std::string(to_string(pacing)).c_str(), static_cast<unsigned long long>(simulation.ticks()),
       static_cast<double>(simulation.ticks()) * static_cast<double>(simulation.tick_interval_ns()) / 1e9, secs,
-      static_cast<double>(simulation.time_not_made_up_ns()) / 1e9, static_cast<unsigned long long>(events), static_cast<unsigned long long>(trades), exchange.orders_in_use(),
+      static_cast<double>(simulation.time_not_made_up_ns()) / 1e9, static_cast<unsigned long long>(events),
+      static_cast<unsigned long long>(trades), exchange.orders_in_use(),
       static_cast<unsigned long long>(order_entry ? order_entry->stats().requests : 0), peak_rss_mib());
   std::fflush(stdout);
   return 0;

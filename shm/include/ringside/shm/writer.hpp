@@ -82,7 +82,6 @@ class RingWriter {
   void make_room(std::uint64_t end) noexcept;
   void wait_for_lossless_readers(std::uint64_t horizon) noexcept;
 
-
   RingMap map_;
   std::byte* data_ = nullptr;
   RingHeader* header_ = nullptr;
