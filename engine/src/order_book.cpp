@@ -72,7 +72,7 @@ SubmitResult OrderBook::submit(const NewOrder& order, std::int64_t now_ns) noexc
   publish_placed(order, now_ns);
   if (order.time_in_force == TimeInForce::FOK && !fill_or_kill_possible(order)) {
     result.cancelled = order.quantity;
-    publish_cancelled(order, order.quantity, CancelReason::FillOrKill, now_ns);
+    cancel_unfilled(order, order.quantity, 0, CancelReason::FillOrKill, now_ns);
     return result;
   }
   result.filled = match(order, order.quantity, now_ns);
@@ -86,10 +86,7 @@ SubmitResult OrderBook::submit(const NewOrder& order, std::int64_t now_ns) noexc
                                : order.time_in_force == TimeInForce::IOC ? CancelReason::ImmediateOrCancel
                                                                           : CancelReason::FillOrKill;
       result.cancelled = rest_quantity;
-      publish_cancelled(order, rest_quantity, why, now_ns);
-      if (context_.listener != nullptr && is_external(order.id)) {
-        context_.listener->on_cancel(as_order(order, symbol_, 0, result.filled), rest_quantity, why, now_ns);
-      }
+      cancel_unfilled(order, rest_quantity, result.filled, why, now_ns);
     }
   }
   publish_quote_if_changed(now_ns);
@@ -330,6 +327,16 @@ void OrderBook::publish_cancelled(const Order& order, Quantity cancelled, Cancel
 void OrderBook::publish_cancelled(const NewOrder& order, Quantity cancelled, CancelReason reason,
                                   std::int64_t now_ns) noexcept {
   publish_cancelled(as_order(order, symbol_, cancelled, 0), cancelled, reason, now_ns);
+}
+
+// The part of a new order that neither traded nor rests (IOC, FOK, market):
+// published, and reported to its order-entry client, on every path that drops it.
+void OrderBook::cancel_unfilled(const NewOrder& order, Quantity cancelled, Quantity filled, CancelReason reason,
+                                std::int64_t now_ns) noexcept {
+  publish_cancelled(order, cancelled, reason, now_ns);
+  if (context_.listener != nullptr && is_external(order.id)) {
+    context_.listener->on_cancel(as_order(order, symbol_, 0, filled), cancelled, reason, now_ns);
+  }
 }
 
 void OrderBook::publish_quote_if_changed(std::int64_t now_ns) noexcept {

@@ -111,6 +111,28 @@ TEST_F(OrderEntryTest, ReportsNewFillsAndCancelsForAClient) {
   EXPECT_EQ(a[0].cancel_reason, CancelReason::AgentCancelled);
 }
 
+// A fill-or-kill order that cannot fill whole is killed before it trades: its
+// client hears CANCELLED with the reason, not NEW and then nothing.
+TEST_F(OrderEntryTest, AKilledFillOrKillOrderIsReportedCancelled) {
+  start_server();
+  auto alice = shm::OrderEntryClient::connect("alice");
+  auto bob = shm::OrderEntryClient::connect("bob");
+  const SymbolId aapl = alice.symbol("AAPL");
+  alice.send_limit(aapl, Side::Sell, 18500, 100, 1);
+  ASSERT_EQ(reports(alice, 1).size(), 1u);
+
+  bob.send_limit(aapl, Side::Buy, 18500, 500, 5, TimeInForce::FOK);
+  const auto b = reports(bob, 2);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[0].exec_type, ExecType::New);
+  EXPECT_EQ(b[1].exec_type, ExecType::Cancelled);
+  EXPECT_EQ(b[1].client_order_id, 5u);
+  EXPECT_EQ(b[1].last_quantity, 500u);
+  EXPECT_EQ(b[1].cumulative_quantity, 0u);
+  EXPECT_EQ(b[1].leaves_quantity, 0u);
+  EXPECT_EQ(b[1].cancel_reason, CancelReason::FillOrKill);
+}
+
 // A client that closes its order ring has gone, even while its process lives on
 // (here, the test itself): the server must not take the closed ring for a new
 // client and place its orders a second time.

@@ -127,6 +127,8 @@ class OrderBook {
   void publish_placed(const NewOrder& order, std::int64_t now_ns) noexcept;
   void publish_cancelled(const Order& order, Quantity cancelled, CancelReason reason, std::int64_t now_ns) noexcept;
   void publish_cancelled(const NewOrder& order, Quantity cancelled, CancelReason reason, std::int64_t now_ns) noexcept;
+  void cancel_unfilled(const NewOrder& order, Quantity cancelled, Quantity filled, CancelReason reason,
+                       std::int64_t now_ns) noexcept;
   void publish_quote_if_changed(std::int64_t now_ns) noexcept;
   Quantity match(const NewOrder& order, Quantity quantity, std::int64_t now_ns) noexcept;
   bool fill_or_kill_possible(const NewOrder& order) const noexcept;
