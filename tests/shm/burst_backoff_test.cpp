@@ -70,6 +70,34 @@ TEST(BurstBackoff, ABusyWriterIsReadBehindWhileWaitsPay) {
   EXPECT_FALSE(b.batching());
 }
 
+// A paced writer that burst once (catching up after a preemption) and then went
+// back to 1 M frames/s: a 32 us wait lets 32 of its frames through, which alone
+// would count as paying; its rate, sampled every 256 frames, ends the waiting.
+TEST(BurstBackoff, APacedWriterThatBurstOnceIsReadAtTheHeadAgainOnceItsRateIsSampled) {
+  BurstBackoff b(32us);
+  observe(b, kStart, 20'000, 1000);  // the burst: 50 M frames/s
+  ASSERT_TRUE(b.busy_writer());
+  b.frame_read();
+  ASSERT_TRUE(b.should_wait()) << "a trial";
+  std::int64_t now = kStart + 20'000;
+  // 1 M frames/s from here: each wait of ~32 us lets 32 frames through.
+  const auto paced = [&](std::int64_t at) { return static_cast<std::uint64_t>(1001 + (at - kStart - 20'000) / 1000); };
+  int waits = 0;
+  for (int round = 0; round < 40; ++round) {
+    read_frames(b, 32, now, paced);
+    now += 32'000;
+    if (!b.should_wait()) break;
+    ++waits;
+  }
+  EXPECT_FALSE(b.busy_writer());
+  EXPECT_FALSE(b.batching());
+  EXPECT_LE(waits, 10) << "waiting ends at the first sample after the burst (256 frames)";
+  for (int i = 0; i < 1000; ++i) {
+    b.frame_read();
+    EXPECT_FALSE(b.should_wait());
+  }
+}
+
 TEST(BurstBackoff, AWaitThatLetsLittleThroughIsNotTriedAgainForAMillisecond) {
   BurstBackoff b(8us);
   observe(b, kStart, 20'000, 1000);

@@ -9,8 +9,8 @@
 // ahead and then reads finished lines in a stream, off the writer's path.
 //
 // Waiting costs latency, so it is tried only when the writer publishes faster
-// than one frame per kBusyWriterFrameNs, and kept only while each wait lets
-// through at least kMinBacklog frames. A paced feed, a request/response pair
+// than one frame per kBusyWriterFrameNs, and kept only while it still does and
+// each wait lets through at least kMinBacklog frames. A paced feed, a request/response pair
 // (whose peer waits for this reader) or a writer that has gone quiet stays at
 // the head; after a wait that let too little through, the next try comes no
 // sooner than kRetryAfterNs later. A wait is cut short to the time the writer,
