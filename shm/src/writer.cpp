@@ -84,6 +84,8 @@ void* RingWriter::claim(std::uint32_t length) noexcept {
   }
   last_frame_ = position;
   claim_position_ = end;
+  if (pending_ < kPendingFrames) pending_lengths_[pending_] = length;
+  ++pending_;
   // Zero: this frame's sequence field (a caller that copies or fills the frame
   // leaves it alone, so stale bytes would stay), and the next frame's, which a
   // reader that has this frame polls. Plain stores: published by this frame's
@@ -117,14 +119,40 @@ bool RingWriter::can_claim_now(std::uint32_t length) const noexcept {
 
 void RingWriter::commit_frames(bool stamp, std::int64_t publish_time_ns) noexcept {
   std::uint64_t p = commit_position_;
+  const std::size_t known = std::min(pending_, kPendingFrames);
+  for (std::size_t i = 0; i < known; ++i) {
+    const std::uint32_t length = pending_lengths_[i];
+    // Where claim() put it: after a padding record when it would have crossed the end.
+    const std::uint64_t offset = p & geometry_.mask;
+    if (offset + length > geometry_.capacity) p += geometry_.capacity - offset;
+    auto* frame = reinterpret_cast<FrameHeader*>(data_ + (p & geometry_.mask));
+    frame->length = length;  // a fill that wrote another length must not misframe the ring
+    if (stamp) frame->publish_time_ns = publish_time_ns;
+    store_mark(reinterpret_cast<std::byte*>(frame), next_sequence_++);  // the frame's last store
+    p += length;
+  }
+  if (pending_ > kPendingFrames) p = commit_read_back(p, stamp, publish_time_ns);
+  pending_ = 0;
+  if (p == commit_position_) return;
+  commit_position_ = p;
+  // Relaxed: tools read these as hints; frames carry their own sequence.
+  header_->next_sequence.store(next_sequence_, std::memory_order_relaxed);
+  header_->last_frame_position.store(last_frame_, std::memory_order_relaxed);
+  // Release: a reader that acquires this position sees every byte of every frame below it.
+  header_->write_position.store(p, std::memory_order_release);
+}
+
+// The frames of a batch past the first kPendingFrames: their lengths are read
+// back from the ring and checked; from the first wrong one on, the rest of the
+// batch is published as padding, which readers skip instead of misreading.
+// Returns the end of the batch (claim_position_).
+std::uint64_t RingWriter::commit_read_back(std::uint64_t p, bool stamp, std::int64_t publish_time_ns) noexcept {
   while (p < claim_position_) {
     auto* frame = reinterpret_cast<FrameHeader*>(data_ + (p & geometry_.mask));
     const std::uint64_t length = frame->length;
     const bool padding = static_cast<std::uint8_t>(frame->type) == kPaddingType;
     if (length < (padding ? sizeof(PaddingRecord) : sizeof(FrameHeader)) || length % kFrameAlignment != 0 ||
         p + length > claim_position_) {
-      // The caller wrote a length other than the one it claimed. Publish the rest
-      // of the batch as padding: readers skip it instead of misreading frames.
       while (p < claim_position_) {
         const std::uint64_t segment = std::min(geometry_.capacity - (p & geometry_.mask), claim_position_ - p);
         std::byte* at = data_ + (p & geometry_.mask);
@@ -141,17 +169,11 @@ void RingWriter::commit_frames(bool stamp, std::int64_t publish_time_ns) noexcep
     }
     if (!padding) {
       if (stamp) frame->publish_time_ns = publish_time_ns;
-      store_mark(reinterpret_cast<std::byte*>(frame), next_sequence_++);  // the frame's last store
+      store_mark(reinterpret_cast<std::byte*>(frame), next_sequence_++);
     }
     p += length;
   }
-  if (p == commit_position_) return;
-  commit_position_ = p;
-  // Relaxed: tools read these as hints; frames carry their own sequence.
-  header_->next_sequence.store(next_sequence_, std::memory_order_relaxed);
-  header_->last_frame_position.store(last_frame_, std::memory_order_relaxed);
-  // Release: a reader that acquires this position sees every byte of every frame below it.
-  header_->write_position.store(p, std::memory_order_release);
+  return p;
 }
 
 void* RingWriter::claim_copy(const FrameHeader& frame) noexcept {

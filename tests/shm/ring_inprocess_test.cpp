@@ -103,20 +103,88 @@ TEST_F(Writer, NothingIsVisibleBeforeCommitAndABatchGetsConsecutiveSequences) {
   EXPECT_EQ(r.read().status, ReadStatus::Empty);
 }
 
-TEST_F(Writer, AFrameCommittedWithAnotherLengthThanClaimedIsSkippedNotMisread) {
+// commit() stores the claimed length: a fill that wrote another one can neither
+// misframe the ring nor lose the frame.
+TEST_F(Writer, AFrameFilledWithAnotherLengthThanClaimedIsPublishedWithTheClaimedOne) {
   RingWriter w = RingWriter::create("events", ring_of(16 << 10));
   RingReader r = RingReader::attach("events", reader(ReaderKind::Lossy));
   auto& bad = w.claim<OrderPlaced>();
   fill_frame(&bad, kSmallFrame, 1);
   bad.header.length = 128;  // claimed 64
   w.commit();
-  EXPECT_EQ(w.next_sequence(), 1u) << "the bad frame took no sequence";
-  EXPECT_EQ(r.read().status, ReadStatus::Empty) << "it was published as padding";
   write_frames(w, 1);
-  const ReadResult got = r.read();
-  ASSERT_EQ(got.status, ReadStatus::Frame);
-  EXPECT_EQ(got.frame->sequence, 1u);
-  EXPECT_EQ(check_frame(*got.frame, FrameMix::Small), "");
+  for (std::uint64_t seq = 1; seq <= 2; ++seq) {
+    const ReadResult got = r.read();
+    ASSERT_EQ(got.status, ReadStatus::Frame);
+    EXPECT_EQ(got.frame->sequence, seq);
+    EXPECT_EQ(got.frame->length, kSmallFrame);
+    EXPECT_EQ(check_frame(*got.frame, FrameMix::Small), "");
+    EXPECT_EQ(got.missed, 0u);
+  }
+  EXPECT_EQ(r.read().status, ReadStatus::Empty);
+}
+
+// A batch longer than the writer keeps lengths for (256 frames), wrapping the end
+// of the ring: every frame is read back in order, whole, and stamped when asked.
+TEST_F(Writer, ABatchOfMoreFramesThanItTracksIsPublishedWhole) {
+  constexpr std::uint64_t kBatch = 600;
+  RingWriter w = RingWriter::create("events", ring_of(64 << 10));
+  RingReader r = RingReader::attach("events", reader(ReaderKind::Lossy));
+  for (int round = 0; round < 3; ++round) {
+    const std::uint64_t first = w.next_sequence();
+    std::uint64_t bytes = 0;
+    for (std::uint64_t k = 0; k < kBatch && bytes + kLargeFrame < (40u << 10); ++k) {
+      const std::uint32_t length = frame_length(FrameMix::Mixed, first + k);
+      void* at = w.claim(length);
+      ASSERT_NE(at, nullptr);
+      fill_frame(at, length, first + k);
+      bytes += length;
+    }
+    const bool stamped = round == 1;
+    if (stamped) {
+      w.commit(1234);
+    } else {
+      w.commit();
+    }
+    EXPECT_GT(w.next_sequence() - first, 256u);
+    for (std::uint64_t seq = first; seq < w.next_sequence(); ++seq) {
+      const ReadResult got = r.read();
+      ASSERT_EQ(got.status, ReadStatus::Frame) << "seq " << seq;
+      EXPECT_EQ(got.frame->sequence, seq);
+      EXPECT_EQ(got.missed, 0u);
+      if (stamped) {
+        EXPECT_EQ(got.frame->publish_time_ns, 1234);  // the stamp replaces the fill's bytes there
+      } else {
+        EXPECT_EQ(check_frame(*got.frame, FrameMix::Mixed), "");
+      }
+    }
+    EXPECT_EQ(r.read().status, ReadStatus::Empty);
+  }
+}
+
+// Past the first 256 frames of a batch the lengths are read back from the ring:
+// from a frame written with another length on, the rest of the batch is padding,
+// skipped, not misread; the frames before it and the next batch are read whole.
+TEST_F(Writer, PastTheTrackedFramesAWrongLengthTurnsTheRestOfTheBatchIntoPadding) {
+  RingWriter w = RingWriter::create("events", ring_of(64 << 10));
+  RingReader r = RingReader::attach("events", reader(ReaderKind::Lossy));
+  for (std::uint64_t seq = 1; seq <= 300; ++seq) {
+    void* at = w.claim(kSmallFrame);
+    ASSERT_NE(at, nullptr);
+    fill_frame(at, kSmallFrame, seq);
+    if (seq == 280) static_cast<FrameHeader*>(at)->length = 24;
+  }
+  w.commit();
+  EXPECT_EQ(w.next_sequence(), 280u) << "frames 1..279 took a sequence, the rest none";
+  write_frames(w, 1);
+  for (std::uint64_t seq = 1; seq <= 280; ++seq) {
+    const ReadResult got = r.read();
+    ASSERT_EQ(got.status, ReadStatus::Frame) << "seq " << seq;
+    EXPECT_EQ(got.frame->sequence, seq);
+    EXPECT_EQ(got.missed, 0u);
+    EXPECT_EQ(check_frame(*got.frame, FrameMix::Small), "");
+  }
+  EXPECT_EQ(r.read().status, ReadStatus::Empty);
 }
 
 // A reader that has caught up takes a frame as committed when its sequence field

@@ -7,12 +7,14 @@
 //
 // A frame's `sequence` field is the ring's: commit() stores it last, and readers
 // take it as the frame's commit mark (shm/README.md, "Committed at a glance").
+// Its `length` is the one claimed: commit() stores it, whatever the fill wrote.
 //
 // Hot path (claim, commit): no locks, no system calls, no allocation. The only
 // waiting is for a lossless reader that still needs the space (backpressure),
 // counted in the header's stall_ns; a dead or silent reader is evicted then.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -46,9 +48,10 @@ class RingWriter {
     return *static_cast<Event*>(claim(length));
   }
 
-  // Publishes every frame claimed since the last commit: each gets the next
-  // sequence number (and, with the overload, publish_time_ns), then one release
-  // store of the cursor makes the batch visible at once.
+  // Publishes every frame claimed since the last commit: each gets its claimed
+  // length, the next sequence number (and, with the overload, publish_time_ns),
+  // then one release store of the cursor makes the batch visible at once.
+  // Nothing is read back from the ring (see kPendingFrames).
   void commit() noexcept { commit_frames(false, 0); }
   void commit(std::int64_t publish_time_ns) noexcept { commit_frames(true, publish_time_ns); }
 
@@ -81,6 +84,15 @@ class RingWriter {
   void commit_frames(bool stamp, std::int64_t publish_time_ns) noexcept;
   void make_room(std::uint64_t end) noexcept;
   void wait_for_lossless_readers(std::uint64_t horizon) noexcept;
+  std::uint64_t commit_read_back(std::uint64_t p, bool stamp, std::int64_t publish_time_ns) noexcept;
+
+  // The lengths of the frames claimed since the last commit, so that commit()
+  // finds and marks them without loading from the ring: a load from the line a
+  // reader polls cost 10-30 ns per publish (bench/README.md, "publish"). A batch
+  // of more frames has the rest's lengths read back from the ring and checked.
+  static constexpr std::size_t kPendingFrames = 256;
+  std::array<std::uint32_t, kPendingFrames> pending_lengths_{};
+  std::size_t pending_ = 0;    // frames claimed since the last commit
 
   RingMap map_;
   std::byte* data_ = nullptr;
