@@ -51,7 +51,7 @@ class RingWriter {
   // Publishes every frame claimed since the last commit: each gets its claimed
   // length, the next sequence number (and, with the overload, publish_time_ns),
   // then one release store of the cursor makes the batch visible at once.
-  // Nothing is read back from the ring (see kPendingFrames).
+  // Up to kPendingFrames frames a batch, nothing is read back from the ring.
   void commit() noexcept { commit_frames(false, 0); }
   void commit(std::int64_t publish_time_ns) noexcept { commit_frames(true, publish_time_ns); }
 
