@@ -30,7 +30,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -53,14 +52,14 @@
 #include <vector>
 
 #include "affinity.hpp"
+#include "bench_paths.hpp"
+#include "exec_child.hpp"
 #include "histogram.hpp"
 #include "json_line.hpp"
 #include "ringside/core/embedded_config.hpp"
 #include "ringside/core/sample_events.hpp"
 #include "ringside/shm/ring_file.hpp"
 #include "ringside/shm/writer.hpp"
-
-extern char** environ;
 
 namespace ringside::bench {
 namespace {
@@ -85,6 +84,7 @@ struct Options {
   std::string cpus = "0,1";   // G,C, or "none"
   int gateway_cpu = -1;       // parsed from cpus; -1: not pinned
   int client_cpu = -1;
+  std::filesystem::path log_dir = default_results_dir("gateway");  // the gateway's logs, a file per phase
 };
 
 std::int64_t realtime_ns() noexcept {
@@ -99,48 +99,21 @@ std::int64_t realtime_ns() noexcept {
 
 class GatewayProcess {
  public:
-  // Started on CPU `cpu` (-1: wherever this thread may run): posix_spawn's child
-  // inherits the calling thread's affinity, so the thread moves there for the
-  // spawn and back to `home` after it.
-  GatewayProcess(const std::string& binary, const std::vector<std::string>& args, int cpu, int home) {
-    int out[2];
-    if (::pipe(out) != 0) fail("pipe");
-    std::vector<std::string> argv_s{binary};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    if (cpu >= 0 && !pin_to_cpu(cpu)) fail(fmt::format("cannot pin to CPU {}: {}", cpu, std::strerror(errno)));
-    const int rc = ::posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (home >= 0 && !pin_to_cpu(home)) fail(fmt::format("cannot pin to CPU {}: {}", home, std::strerror(errno)));
-    ::close(out[1]);
-    if (rc != 0) fail(fmt::format("cannot start {}: {}", binary, std::strerror(rc)));
-    // The first stdout line says the port.
-    std::string line;
-    char c = 0;
-    while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    ::close(out[0]);
+  // Started on CPU `cpu` (-1: unpinned), its stdout's first line read for the
+  // port, its logs in `log`.
+  GatewayProcess(const std::string& binary, const std::vector<std::string>& args, int cpu,
+                 const std::filesystem::path& log)
+      : child_("ringside-gateway", with_program(binary, args), cpu, log, true) {
+    const std::string& line = child_.first_line();
     const auto at = line.find("\"port\":");
     if (at == std::string::npos) fail(fmt::format("{} printed no listening line: '{}'", binary, line));
     port_ = static_cast<std::uint16_t>(std::atoi(line.c_str() + at + 7));
+    pid_ = child_.pid();
   }
   ~GatewayProcess() { stop(); }
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    for (int i = 0; i < 200 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) ::usleep(50'000);
-    if (::waitpid(pid_, &status, WNOHANG) == 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-    }
-    pid_ = -1;
-  }
+  // Its clients are still connected and no longer read: it waits close_timeout
+  // (5 s) for their close replies before it exits.
+  void stop() { child_.stop(std::chrono::seconds(10)); }
   std::uint16_t port() const noexcept { return port_; }
   pid_t pid() const noexcept { return pid_; }
 
@@ -189,6 +162,12 @@ class GatewayProcess {
   }
 
  private:
+  static std::vector<std::string> with_program(const std::string& binary, std::vector<std::string> args) {
+    args.insert(args.begin(), binary);
+    return args;
+  }
+
+  ExecChild child_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
 };
@@ -536,7 +515,7 @@ PhaseResult run_phase(const Options& o, const std::string& name, std::size_t cli
                                      "--max-connections", std::to_string(clients + 64), "--queue-max-bytes",
                                      std::to_string(64u << 20), "--queue-max-messages", std::to_string(1u << 20),
                                      "--log-level", "warn"},
-                         o.gateway_cpu, o.client_cpu);
+                         o.gateway_cpu, o.log_dir / fmt::format("gateway-{}.log", name));
   // Wait for the gateway to attach (the ring exists already).
   for (int i = 0; i < 200; ++i) {
     if (http_get(gateway.port(), "/healthz").find("\"attached\"") != std::string::npos) break;
@@ -706,11 +685,18 @@ int run_gateway(int argc, char** argv) {
     shm::RingWriter ring = shm::RingWriter::create(kRing, create);
     PublishTimes times;
 
-    fmt::print("ringside-bench gateway: {} ({}), ring '{}' 64 MiB, {} s per phase after 1 s of warm-up, {} CPUs, {}\n",
+    // The writer and client threads, started later, inherit this.
+    if (o.client_cpu >= 0 && !pin_to_cpu(o.client_cpu)) {
+      fail(fmt::format("cannot pin to CPU {}: {}", o.client_cpu, std::strerror(errno)));
+    }
+    std::filesystem::create_directories(o.log_dir);
+    fmt::print("ringside-bench gateway: {} ({}), ring '{}' 64 MiB, {} s per phase after 1 s of warm-up, {} CPUs, {}; "
+               "gateway logs in {}\n",
                o.gateway, o.format, kRing, o.seconds, std::thread::hardware_concurrency(),
                o.gateway_cpu < 0 ? std::string("unpinned")
                                  : fmt::format("gateway on CPU {}, writer and clients on CPU {}", o.gateway_cpu,
-                                               o.client_cpu));
+                                               o.client_cpu),
+               o.log_dir.string());
     std::vector<PhaseResult> results;
     if (wants("throughput")) {
       PhaseResult r = run_phase(o, "throughput", o.throughput_clients, o.throughput_rate, false, ring, config.symbols, times);
