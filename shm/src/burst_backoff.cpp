@@ -76,16 +76,12 @@ void BurstBackoff::wait() const noexcept {
 }
 
 void BurstBackoff::reset() noexcept {
-  streak_ = 0;
-  frames_ = 0;
-  busy_ = false;
-  batching_ = false;
-  waited_ = false;
-  window_ns_ = 0;
-  window_sequence_ = 0;
-  window_position_ = 0;
-  wait_pauses_ = pauses_;
-  retry_at_ns_ = 0;
+  // Everything but the configuration: a new member cannot be forgotten here.
+  BurstBackoff fresh;
+  fresh.pauses_ = pauses_;
+  fresh.wait_pauses_ = pauses_;
+  fresh.room_bytes_ = room_bytes_;
+  *this = fresh;
 }
 
 }  // namespace ringside::shm

@@ -60,8 +60,7 @@ void* RingWriter::claim(std::uint32_t length) noexcept {
   if (length < sizeof(FrameHeader) || length > geometry_.max_frame || length % kFrameAlignment != 0) return nullptr;
   std::uint64_t position = claim_position_;
   const std::uint64_t offset = position & geometry_.mask;
-  // A frame never straddles the end of the data region: pad to the end and wrap.
-  const std::uint64_t padding = offset + length > geometry_.capacity ? geometry_.capacity - offset : 0;
+  const std::uint64_t padding = geometry_.padding_before(position, length);
   const std::uint64_t end = position + padding + length;
   // Where the next frame will start, a reader will poll its sequence field once it
   // has this frame (RingGeometry::glanceable): that field is zeroed below, so an
@@ -97,9 +96,7 @@ void* RingWriter::claim(std::uint32_t length) noexcept {
 }
 
 bool RingWriter::can_claim_now(std::uint32_t length) const noexcept {
-  const std::uint64_t offset = claim_position_ & geometry_.mask;
-  const std::uint64_t padding = offset + length > geometry_.capacity ? geometry_.capacity - offset : 0;
-  const std::uint64_t end = claim_position_ + padding + length;
+  const std::uint64_t end = claim_position_ + geometry_.padding_before(claim_position_, length) + length;
   // As far as claim() reaches: the next frame's sequence field, which it zeroes.
   const std::uint64_t reach = geometry_.glanceable(end) ? end + kSequenceEnd : end;
   if (reach <= limit_) return true;
@@ -122,9 +119,7 @@ void RingWriter::commit_frames(bool stamp, std::int64_t publish_time_ns) noexcep
   const std::size_t known = std::min(pending_, kPendingFrames);
   for (std::size_t i = 0; i < known; ++i) {
     const std::uint32_t length = pending_lengths_[i];
-    // Where claim() put it: after a padding record when it would have crossed the end.
-    const std::uint64_t offset = p & geometry_.mask;
-    if (offset + length > geometry_.capacity) p += geometry_.capacity - offset;
+    p += geometry_.padding_before(p, length);  // where claim() put it
     auto* frame = reinterpret_cast<FrameHeader*>(data_ + (p & geometry_.mask));
     frame->length = length;  // a fill that wrote another length must not misframe the ring
     if (stamp) frame->publish_time_ns = publish_time_ns;

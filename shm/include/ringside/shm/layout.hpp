@@ -132,6 +132,14 @@ struct RingGeometry {
   // claim zeroes the field where the next frame will start (RingWriter::claim).
   bool glanceable(std::uint64_t position) const noexcept { return (position & mask) + max_frame <= capacity; }
 
+  // The padding a frame of `length` bytes claimed at `position` comes after: a
+  // frame never straddles the end of the data region, so one that would is
+  // placed at the start, after padding to the end.
+  std::uint64_t padding_before(std::uint64_t position, std::uint64_t length) const noexcept {
+    const std::uint64_t offset = position & mask;
+    return offset + length > capacity ? capacity - offset : 0;
+  }
+
   static RingGeometry of(const RingHeader& h) noexcept {
     return {h.capacity, h.capacity - 1, static_cast<std::uint64_t>(std::countr_zero(h.capacity / kChunks)),
             h.max_frame_length};
