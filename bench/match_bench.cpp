@@ -420,6 +420,58 @@ std::string percentile_file(const std::string& base, const char* sink, std::stri
 
 }  // namespace
 
+// What the passes of round `round` got wrong against the reference (nothing: empty).
+std::vector<std::string> check_round(const MatchShared& sh, const match::ReferenceTotals& ref, const Options& o,
+                                     bool with_counting, bool with_ring, int round, bool last_round) {
+  std::vector<std::string> mismatches;
+  const auto expect = [&](bool ok, const std::string& what) {
+    if (!ok) mismatches.push_back(what);
+  };
+  for (int k = 0; k < kSinks; ++k) {
+    if ((k == kCounting && !with_counting) || (k == kRing && !with_ring)) continue;
+    for (int m = 0; m < (last_round ? kModes : 1); ++m) {
+      const PassResult& p = sh.pass[k][m];
+      const std::string where = fmt::format("{}{} sink, {} pass", o.rounds > 1 ? fmt::format("round {}: ", round + 1) : "",
+                                            kSinkNames[k], kModeNames[m]);
+      if (p.ran == 0) {
+        mismatches.push_back(where + ": did not run to the end (see failures)");
+        continue;
+      }
+      expect(p.checksum == ref.checksum, where + ": per-request outcomes differ from the reference (checksum)");
+      expect(p.rejects == 0, fmt::format("{}: {} requests rejected or cancels not found (reference: 0)", where, p.rejects));
+      expect(p.trades == ref.trades, fmt::format("{}: {} trades, reference {}", where, p.trades, ref.trades));
+      expect(p.volume == ref.volume, fmt::format("{}: volume {}, reference {}", where, p.volume, ref.volume));
+      expect(p.resting == ref.resting, fmt::format("{}: {} resting at the end, reference {}", where, p.resting, ref.resting));
+      expect(p.halted == 0, fmt::format("{}: {} symbols halted by a circuit breaker", where, p.halted));
+      if (k == kCounting) {
+        expect(p.sink_trades == ref.trades, fmt::format("{}: {} TradeExecuted, reference {}", where, p.sink_trades, ref.trades));
+        expect(p.sink_volume == ref.volume, fmt::format("{}: sink volume {}, reference {}", where, p.sink_volume, ref.volume));
+        expect(p.sink_placed == ref.submits, fmt::format("{}: {} OrderPlaced, reference {}", where, p.sink_placed, ref.submits));
+        expect(p.sink_cancelled == ref.cancelled_events,
+               fmt::format("{}: {} OrderCancelled, reference {}", where, p.sink_cancelled, ref.cancelled_events));
+        expect(p.sink_halts == 0, fmt::format("{}: {} TradingHalt", where, p.sink_halts));
+      } else {
+        const ReaderResult& r = sh.reader[m];
+        if (o.reader == "none") continue;
+        if (r.ran == 0) {
+          mismatches.push_back(where + ": the reader did not run to the end (see failures)");
+          continue;
+        }
+        expect(r.bad == 0, fmt::format("{}: the reader saw {} sequence gaps not reported as missed", where, r.bad));
+        expect(r.frames + r.missed == p.ring_frames,
+               fmt::format("{}: reader got {} + missed {} frames, writer published {}", where, r.frames, r.missed, p.ring_frames));
+        if (o.reader == "lossless") expect(r.missed == 0, fmt::format("{}: the lossless reader missed {} frames", where, r.missed));
+        if (r.missed == 0) {
+          expect(r.trades == ref.trades, fmt::format("{}: reader saw {} TradeExecuted, reference {}", where, r.trades, ref.trades));
+          expect(r.volume == ref.volume, fmt::format("{}: reader saw volume {}, reference {}", where, r.volume, ref.volume));
+          expect(r.placed == ref.submits, fmt::format("{}: reader saw {} OrderPlaced, reference {}", where, r.placed, ref.submits));
+        }
+      }
+    }
+  }
+  return mismatches;
+}
+
 int run_match(int argc, char** argv) {
   CLI::App app{"ringside-bench match: requests per second and per-request latency (rdtsc) of the matching engine "
                "(engine::Exchange) on a pre-generated order stream, with a counting sink and with publication into a "
@@ -556,50 +608,8 @@ int run_match(int argc, char** argv) {
     if (!failures.empty()) break;
 
     // Checks against the reference: every pass of this round.
-    const auto expect = [&](bool ok, const std::string& what) {
-      if (!ok) mismatches.push_back(what);
-    };
-    for (int k = 0; k < kSinks; ++k) {
-      if ((k == kCounting && !with_counting) || (k == kRing && !with_ring)) continue;
-      for (int m = 0; m < (last_round ? kModes : 1); ++m) {
-        const PassResult& p = sh->pass[k][m];
-        const std::string where = fmt::format("{}{} sink, {} pass", o.rounds > 1 ? fmt::format("round {}: ", round + 1) : "",
-                                              kSinkNames[k], kModeNames[m]);
-        if (p.ran == 0) {
-          mismatches.push_back(where + ": did not run to the end (see failures)");
-          continue;
-        }
-        expect(p.checksum == ref.checksum, where + ": per-request outcomes differ from the reference (checksum)");
-        expect(p.rejects == 0, fmt::format("{}: {} requests rejected or cancels not found (reference: 0)", where, p.rejects));
-        expect(p.trades == ref.trades, fmt::format("{}: {} trades, reference {}", where, p.trades, ref.trades));
-        expect(p.volume == ref.volume, fmt::format("{}: volume {}, reference {}", where, p.volume, ref.volume));
-        expect(p.resting == ref.resting, fmt::format("{}: {} resting at the end, reference {}", where, p.resting, ref.resting));
-        expect(p.halted == 0, fmt::format("{}: {} symbols halted by a circuit breaker", where, p.halted));
-        if (k == kCounting) {
-          expect(p.sink_trades == ref.trades, fmt::format("{}: {} TradeExecuted, reference {}", where, p.sink_trades, ref.trades));
-          expect(p.sink_volume == ref.volume, fmt::format("{}: sink volume {}, reference {}", where, p.sink_volume, ref.volume));
-          expect(p.sink_placed == ref.submits, fmt::format("{}: {} OrderPlaced, reference {}", where, p.sink_placed, ref.submits));
-          expect(p.sink_cancelled == ref.cancelled_events,
-                 fmt::format("{}: {} OrderCancelled, reference {}", where, p.sink_cancelled, ref.cancelled_events));
-          expect(p.sink_halts == 0, fmt::format("{}: {} TradingHalt", where, p.sink_halts));
-        } else {
-          const ReaderResult& r = sh->reader[m];
-          if (o.reader == "none") continue;
-          if (r.ran == 0) {
-            mismatches.push_back(where + ": the reader did not run to the end (see failures)");
-            continue;
-          }
-          expect(r.bad == 0, fmt::format("{}: the reader saw {} sequence gaps not reported as missed", where, r.bad));
-          expect(r.frames + r.missed == p.ring_frames,
-                 fmt::format("{}: reader got {} + missed {} frames, writer published {}", where, r.frames, r.missed, p.ring_frames));
-          if (o.reader == "lossless") expect(r.missed == 0, fmt::format("{}: the lossless reader missed {} frames", where, r.missed));
-          if (r.missed == 0) {
-            expect(r.trades == ref.trades, fmt::format("{}: reader saw {} TradeExecuted, reference {}", where, r.trades, ref.trades));
-            expect(r.volume == ref.volume, fmt::format("{}: reader saw volume {}, reference {}", where, r.volume, ref.volume));
-            expect(r.placed == ref.submits, fmt::format("{}: reader saw {} OrderPlaced, reference {}", where, r.placed, ref.submits));
-          }
-        }
-      }
+    for (std::string& m : check_round(*sh, ref, o, with_counting, with_ring, round, last_round)) {
+      mismatches.push_back(std::move(m));
     }
     std::array<double, kSinks> ops{};
     for (int k = 0; k < kSinks; ++k) {
