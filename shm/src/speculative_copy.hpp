@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstring>
 
+#include "frame_copy.hpp"
+
 #if defined(__SANITIZE_THREAD__)
 #define RINGSIDE_SPECULATIVE_COPY_BY_BYTES 1
 #elif defined(__has_feature)
@@ -28,7 +30,7 @@ __attribute__((no_sanitize("thread"))) inline void speculative_copy(void* to, co
   const auto* in = static_cast<const volatile unsigned char*>(from);
   for (std::size_t i = 0; i < n; ++i) out[i] = in[i];
 #else
-  std::memcpy(to, from, n);
+  copy_frame_bytes(to, from, n);
 #endif
 }
 

@@ -8,6 +8,7 @@
 #include <thread>
 #include <utility>
 
+#include "frame_copy.hpp"
 #include "pause.hpp"
 #include "tsan.hpp"
 
@@ -179,7 +180,7 @@ void* RingWriter::claim_copy(const FrameHeader& frame) noexcept {
   auto* to = static_cast<std::byte*>(slot);
   const auto* from = reinterpret_cast<const std::byte*>(&frame);
   std::memcpy(to, from, kSequenceOffset);
-  std::memcpy(to + kSequenceEnd, from + kSequenceEnd, frame.length - kSequenceEnd);
+  copy_frame_bytes(to + kSequenceEnd, from + kSequenceEnd, frame.length - kSequenceEnd);
   return slot;
 }
 

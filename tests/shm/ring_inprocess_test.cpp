@@ -264,6 +264,33 @@ TEST_F(Writer, PublishCopiesAFinishedFrame) {
   EXPECT_EQ(check_frame(*got.frame, FrameMix::Small), "");
 }
 
+// Both copies of a frame (claim_copy into the ring, a lossy reader's out of it) move
+// short frames inline 16 bytes a step and the rest with memcpy: every length a frame
+// can have, on both sides of that limit, arrives byte for byte.
+TEST_F(Writer, FramesOfEveryLengthAreCopiedInAndOutByteForByte) {
+  RingWriter w = RingWriter::create("events", ring_of(64 << 10));
+  RingReader lossy = RingReader::attach("events", reader(ReaderKind::Lossy));
+  RingReader lossless = RingReader::attach("events", reader(ReaderKind::Lossless));
+  FrameBuffer sent{};
+  ASSERT_GT(w.max_frame_length(), 256u);  // past the inline copies' limit
+  for (std::uint32_t length = sizeof(FrameHeader); length <= w.max_frame_length(); length += kFrameAlignment) {
+    auto* bytes = reinterpret_cast<unsigned char*>(&sent);
+    for (std::uint32_t i = 0; i < length; ++i) bytes[i] = static_cast<unsigned char>(length * 31 + i * 7);
+    sent.header().length = length;
+    sent.header().type = EventType::OrderPlaced;
+    ASSERT_TRUE(w.publish(sent.header())) << length;
+    for (RingReader* r : {&lossy, &lossless}) {
+      const ReadResult got = r->read();
+      ASSERT_EQ(got.status, ReadStatus::Frame) << length;
+      ASSERT_EQ(got.frame->length, length);
+      const auto* received = reinterpret_cast<const unsigned char*>(got.frame);
+      // Every byte but the sequence field, which the ring assigns.
+      EXPECT_EQ(std::memcmp(received, bytes, kSequenceOffset), 0) << length;
+      EXPECT_EQ(std::memcmp(received + kSequenceEnd, bytes + kSequenceEnd, length - kSequenceEnd), 0) << length;
+    }
+  }
+}
+
 using Reader = RingTest;
 
 TEST_F(Reader, StartsAtOldestNewestOrNext) {
