@@ -191,8 +191,8 @@ int writer_main(OnewayShared& sh, const TscClock& clock, const Config& c, const 
 // Diagnostic --poll frame: not the RingReader API. The reader spins on the next
 // frame's own sequence field (zero until the writer commits it, in the ring's
 // first lap) and reads the frame in place: what RingReader::read() does once it
-// has caught up (shm/README.md, "Committed at a glance"), without its checks and
-// without its pause between empty polls, so the lower bound of that protocol;
+// has caught up (shm/README.md, "Committed at a glance"), without its checks, so
+// the lower bound of that protocol;
 // valid only while the ring has not wrapped (checked by the caller).
 int frame_poll_reader(OnewayShared& sh, const TscClock& clock, const shm::RingReader& reader, ReaderOut& out,
                       std::chrono::steady_clock::time_point deadline) {
@@ -385,7 +385,7 @@ int run_ring_oneway(int argc, char** argv) {
                  "read: poll with read() (the API); diagnostics: cursor: spin on the header's write_position and call "
                  "read() once it moves (isolates the cost of read() on an empty ring); frame: spin on the next frame's "
                  "sequence field and read it in place, bypassing the API (what read() does once caught up, without "
-                 "its checks and its pause between polls: the lower bound of that protocol; first lap of the ring only)")
+                 "its checks: the lower bound of that protocol; first lap of the ring only)")
       ->check(CLI::IsMember({"read", "cursor", "frame"}))->capture_default_str();
   app.add_flag("--writer-prefetch", o.writer_prefetch,
                "diagnostic: after each commit the writer prefetches the next frame's cache lines for writing");

@@ -90,6 +90,11 @@ class RingReader {
   RingReader& operator=(const RingReader&) = delete;
   ~RingReader();  // detaches: frees the reader-table slot
 
+  // A poll: returns at once, Empty when nothing new has come. How to wait between
+  // empty polls (spin, pause, yield, sleep) is the caller's choice; read() spins on
+  // nothing itself except BurstBackoff's wait behind a busy writer. A spinning caller
+  // that shares its core with an SMT sibling may want a pause between polls; on a KVM
+  // guest, a loop of nothing but pauses is what triggers pause-loop exits.
   ReadResult read() noexcept;
 
   // Maps the ring's current generation again (after NewGeneration, WriterDead
@@ -97,7 +102,7 @@ class RingReader {
   void reattach(std::chrono::milliseconds wait = std::chrono::milliseconds{0});
 
   // Tells the writer this (lossless) reader is alive while it is busy elsewhere;
-  // read() does it on its own every 256 frames and every 256 empty polls.
+  // read() does it on its own every 256 frames and every 1024 empty polls.
   void heartbeat() noexcept;
 
   // With release_on_read = false: everything below `end_position` (a position()
