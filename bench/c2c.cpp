@@ -18,7 +18,8 @@
 // Bounded: each phase stops after 5 s whatever the iteration count.
 // Then, for context, the jitter of both CPUs (measure_jitter: the share of time
 // a pinned spinning thread loses to interrupts and the hypervisor), which the
-// round-trip percentiles above hide and open-loop percentiles do not.
+// round-trip percentiles above hide and open-loop percentiles do not; and whether
+// the host intercepts loops of pause on CPU A (probe_pause_loop).
 #include "c2c.hpp"
 
 #include <fmt/format.h>
@@ -28,8 +29,13 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <thread>
 #include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 #include "affinity.hpp"
 
@@ -256,6 +262,69 @@ std::vector<Jitter> measure_jitter(const TscClock& clock, const std::vector<int>
   return out;
 }
 
+PauseProbe probe_pause_loop(const TscClock& clock, int cpu, int runs) {
+  PauseProbe probe;
+  probe.cpu = cpu;
+  probe.runs = runs;
+  std::thread([&] {
+    probe.pinned = pin_to_cpu(cpu);
+    if (!probe.pinned) return;
+    constexpr std::int64_t kMaxPauses = 100'000;
+    constexpr std::int64_t kSlack = 2;
+    const std::uint64_t one_us = clock.ns_to_ticks(1e3);
+    const std::uint64_t settle = clock.ns_to_ticks(50e3);
+    struct Run {
+      std::int64_t pauses = 0;   // before the first gap; 0: none
+      std::uint64_t gap = 0;     // ticks
+      double pause_ns = 0;       // per pause before the gap
+    };
+    std::vector<Run> out(static_cast<std::size_t>(runs));
+    for (Run& run : out) {
+      for (const std::uint64_t until = rdtsc() + settle; rdtsc() < until;) {
+      }
+      const std::uint64_t begin = rdtsc();
+      std::uint64_t prev = begin;
+      for (std::int64_t i = 1; i <= kMaxPauses; ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+        _mm_pause();
+#endif
+        const std::uint64_t now = rdtsc();
+        if (now - prev > one_us) {
+          run.pauses = i;
+          run.gap = now - prev;
+          break;
+        }
+        prev = now;
+      }
+      const std::int64_t timed = run.pauses != 0 ? run.pauses - 1 : kMaxPauses;
+      if (timed > 0) run.pause_ns = clock.ticks_to_ns(static_cast<double>(prev - begin)) / static_cast<double>(timed);
+    }
+    std::vector<double> per_pause;
+    for (const Run& r : out) per_pause.push_back(r.pause_ns);
+    std::nth_element(per_pause.begin(), per_pause.begin() + runs / 2, per_pause.end());
+    probe.pause_ns = per_pause[static_cast<std::size_t>(runs / 2)];
+    // The count most runs agree on, within kSlack pauses.
+    for (const Run& candidate : out) {
+      if (candidate.pauses == 0) continue;
+      int agreeing = 0;
+      for (const Run& r : out) agreeing += r.pauses != 0 && std::abs(r.pauses - candidate.pauses) <= kSlack;
+      if (agreeing > probe.runs_at_that_count) {
+        probe.runs_at_that_count = agreeing;
+        probe.first_gap_after = candidate.pauses;
+      }
+    }
+    std::vector<std::uint64_t> gaps;
+    for (const Run& r : out) {
+      if (r.pauses != 0 && std::abs(r.pauses - probe.first_gap_after) <= kSlack) gaps.push_back(r.gap);
+    }
+    if (!gaps.empty()) {
+      std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2), gaps.end());
+      probe.median_gap_us = clock.ticks_to_ns(static_cast<double>(gaps[gaps.size() / 2])) / 1e3;
+    }
+  }).join();
+  return probe;
+}
+
 void print_jitter(const std::vector<Jitter>& js) {
   for (const Jitter& j : js) {
     fmt::print("  CPU {}: {:.2f} % of {:.1f} s taken from a pinned spinning thread (gaps > 1 us); gaps > 10 us: {}, "
@@ -333,11 +402,35 @@ int run_c2c(int argc, char** argv) {
     jitter = measure_jitter(clock, cpus, 1.0);
     print_jitter(jitter);
   }
+  std::optional<PauseProbe> pause;
+  if (r.error.empty()) {
+    pause = probe_pause_loop(clock, cpus[0]);
+    const PauseProbe& p = *pause;
+    if (!p.pinned) {
+      fmt::print("pause loop: not probed (CPU {} refused)\n", p.cpu);
+    } else if (p.intercepted()) {
+      fmt::print("pause loop on CPU {}: one pause {:.1f} ns; in {} of {} runs the first gap came after {} pauses "
+                 "(median {:.1f} us): the host intercepts pause loops (pause-loop exiting), so spin without pause here\n",
+                 p.cpu, p.pause_ns, p.runs_at_that_count, p.runs, p.first_gap_after, p.median_gap_us);
+    } else {
+      fmt::print("pause loop on CPU {}: one pause {:.1f} ns; no fixed pause count before a gap in {} runs: "
+                 "no sign of pause-loop exiting\n",
+                 p.cpu, p.pause_ns, p.runs);
+    }
+  }
   JsonObject json;
   json.str("bench", "c2c").str("unit", "ns").str("clock", "tsc").num("tsc_mhz", clock.ticks_per_ns * 1e3, 3);
   json.num("rdtsc_ns", overheads.rdtsc_ns);
   add_c2c_fields(json, r);
   json.array("jitter", jitter_json(jitter));
+  if (pause) {
+    const PauseProbe& p = *pause;
+    JsonObject o;
+    o.integer("cpu", p.cpu).boolean("probed", p.pinned).num("pause_ns", p.pause_ns).integer("runs", p.runs);
+    o.integer("first_gap_after_pauses", p.first_gap_after).integer("runs_at_that_count", p.runs_at_that_count);
+    o.num("median_gap_us", p.median_gap_us).boolean("intercepted", p.pinned && p.intercepted());
+    json.object("pause_loop", o);
+  }
   fmt::print("{}\n", json.text());
   return r.error.empty() ? 0 : 1;
 }

@@ -54,6 +54,26 @@ std::vector<Jitter> measure_jitter(const TscClock& clock, const std::vector<int>
 void print_jitter(const std::vector<Jitter>& j);
 JsonArray jitter_json(const std::vector<Jitter>& j);
 
+// Whether the host intercepts loops of `pause` (KVM's pause-loop exiting takes such
+// a loop for a vCPU spinning on a lock and exits to the hypervisor), which is why
+// neither the ring's reader nor the benchmarks' measured loops pause. A thread pinned to
+// `cpu` runs `runs` times: 50 us of spinning without pause, then pause + rdtsc until
+// the first gap over 1 us (at most 100,000 pauses). Interrupts land at random
+// points; an intercept comes after a fixed number of pauses, the hypervisor's
+// counter (on the dev VM's KVM/AMD host: 3,000, doubling at each exit up to 65,536),
+// so several runs end at exactly the same count, which chance does not explain.
+struct PauseProbe {
+  int cpu = 0;
+  bool pinned = false;
+  int runs = 0;
+  double pause_ns = 0;                 // one pause, median over the runs
+  std::int64_t first_gap_after = 0;    // the pause count most runs' first gap came after (0: none)
+  int runs_at_that_count = 0;          // runs whose first gap came after it (within 2 pauses)
+  double median_gap_us = 0;            // of those runs' first gaps: what an intercept costs
+  bool intercepted() const noexcept { return first_gap_after != 0 && runs_at_that_count >= 3; }
+};
+PauseProbe probe_pause_loop(const TscClock& clock, int cpu, int runs = 40);
+
 int run_c2c(int argc, char** argv);
 
 }  // namespace ringside::bench
