@@ -22,9 +22,11 @@
 // which is synchronised across cores here (c2c's stamped trips measure the offset).
 //
 // Results: per configuration, the percentiles of all readers' samples merged,
-// each p50 and p99 as a multiple of the c2c floor measured at the start of the
-// same run, and a percentile file in HdrHistogram's text format (values in ns)
-// under --out. The last line of output is JSON.
+// each p50 and p99 as a multiple of the c2c floor measured just before that
+// configuration (the host may move the VM's CPUs between placements whose floors
+// differ fourfold; the floor is measured again after it, and a configuration
+// during which it moved says so), and a percentile file in HdrHistogram's text
+// format (values in ns) under --out. The last line of output is JSON.
 #include "ring_oneway.hpp"
 
 #include <fmt/format.h>
@@ -126,7 +128,12 @@ struct Outcome {
   std::vector<std::string> failures;
   std::string file;
   std::string backing;
+  double floor_ns = 0;        // c2c floor just before this configuration
+  double floor_after_ns = 0;  // and just after it
   bool ok() const { return failures.empty() && latency.count > 0; }
+  // The floor moved by more than a quarter: the host changed the CPUs' placement
+  // during the configuration, and its ratios mix two floors.
+  bool floor_moved() const { return std::abs(floor_after_ns - floor_ns) > 0.25 * floor_ns; }
 };
 
 std::filesystem::path default_out_dir() {
@@ -343,17 +350,22 @@ Outcome run_config(const TscClock& clock, const Config& c, const Options& o, con
 }
 
 void print_header_row() {
-  fmt::print("  {:>8} {:>5} {:>4} {:>6} {:>9} {:>6} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9}  {:>6} {:>6}  {:>8}\n", "rate/s",
-             "bytes", "rdrs", "idle", "samples", "missed", "p50", "p90", "p99", "p99.9", "p99.99", "max", "p50/fl",
-             "p99/fl", "lag p99");
+  fmt::print("  {:>8} {:>5} {:>4} {:>6} {:>9} {:>6} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9}  {:>6} {:>6} {:>6}  {:>8}\n",
+             "rate/s", "bytes", "rdrs", "idle", "samples", "missed", "p50", "p90", "p99", "p99.9", "p99.99", "max", "floor",
+             "p50/fl", "p99/fl", "lag p99");
 }
 
-void print_row(const Outcome& r, double floor) {
+void print_row(const Outcome& r) {
   const Percentiles& p = r.latency;
-  fmt::print("  {:>8} {:>5} {:>4} {:>6} {:>9} {:>6} {:>8.0f} {:>8.0f} {:>8.0f} {:>8.0f} {:>9.0f} {:>9.0f}  {:>6.2f} {:>6.2f}  {:>8.0f}\n",
+  fmt::print("  {:>8} {:>5} {:>4} {:>6} {:>9} {:>6} {:>8.0f} {:>8.0f} {:>8.0f} {:>8.0f} {:>9.0f} {:>9.0f}  {:>6.0f} {:>6.2f} {:>6.2f}  {:>8.0f}\n",
              static_cast<long long>(r.config.rate), r.config.frame_bytes, r.config.readers, r.yielded ? "yield" : "spin",
-             p.count, r.missed, p.p50, p.p90, p.p99, p.p999, p.p9999, p.max, p.p50 / floor, p.p99 / floor,
-             r.send_lag.p99);
+             p.count, r.missed, p.p50, p.p90, p.p99, p.p999, p.p9999, p.max, r.floor_ns, p.p50 / r.floor_ns,
+             p.p99 / r.floor_ns, r.send_lag.p99);
+  if (r.floor_moved()) {
+    fmt::print("    the floor moved from {:.0f} to {:.0f} ns during this configuration (the host moved the CPUs): its "
+               "ratios mix two placements\n",
+               r.floor_ns, r.floor_after_ns);
+  }
   for (const std::string& f : r.failures) fmt::print("    FAILED: {}\n", f);
   if (r.fell_behind) fmt::print("    the writer fell behind its schedule and stopped at the hard deadline\n");
   if (r.underflows > 0) fmt::print("    {} samples were negative (TSC offset between cores?) and recorded as 0\n", r.underflows);
@@ -471,18 +483,26 @@ int run_ring_oneway(int argc, char** argv) {
                "yields the core to the next)\n",
                reader_cpu_count, allowed_cpus().size());
   }
-  fmt::print("one-way latency, ns (p50/fl, p99/fl: multiples of the c2c floor {:.1f} ns; lag: writer's send lag "
-             "behind schedule)\n",
-             floor);
+  fmt::print("one-way latency, ns (floor: c2c floor measured just before the configuration; p50/fl, p99/fl: multiples "
+             "of it; lag: writer's send lag behind schedule)\n");
   print_header_row();
 
+  // The floor around each configuration: a short c2c (a third of the first one's
+  // round trips), falling back on the first when it fails.
+  const auto floor_now = [&] {
+    const C2cResult again = measure_c2c(clock, o.cpus[0], o.cpus[1], std::max<std::int64_t>(1000, o.c2c_iterations / 3));
+    return again.error.empty() ? again.floor_ns() : floor;
+  };
   ScratchRingDir ring_dir;
   std::vector<Outcome> outcomes;
   bool interrupted = false;
   std::string backing;
   for (std::size_t i = 0; i < configs.size() && !interrupted; ++i) {
+    const double before = floor_now();
     outcomes.push_back(run_config(clock, configs[i], o, out_dir, static_cast<int>(i)));
-    print_row(outcomes.back(), floor);
+    outcomes.back().floor_ns = before;
+    outcomes.back().floor_after_ns = floor_now();
+    print_row(outcomes.back());
     std::fflush(stdout);
     if (backing.empty()) backing = outcomes.back().backing;
     for (const std::string& f : outcomes.back().failures) interrupted = interrupted || f == "interrupted";
@@ -526,7 +546,9 @@ int run_ring_oneway(int argc, char** argv) {
     row.integer("readers", r.config.readers).str("reader_idle", r.yielded ? "yield" : "spin");
     row.integer("samples", p.count).integer("expected", r.expected).integer("missed", r.missed);
     row.num("p50", p.p50).num("p90", p.p90).num("p99", p.p99).num("p99_9", p.p999).num("p99_99", p.p9999).num("max", p.max);
-    row.num("mean", p.mean).num("p50_vs_c2c", p.p50 / floor, 2).num("p99_vs_c2c", p.p99 / floor, 2);
+    row.num("mean", p.mean).num("floor_ns", r.floor_ns).num("floor_after_ns", r.floor_after_ns);
+    row.boolean("floor_moved", r.floor_moved());
+    row.num("p50_vs_c2c", p.p50 / r.floor_ns, 2).num("p99_vs_c2c", p.p99 / r.floor_ns, 2);
     row.num("send_lag_p50", r.send_lag.p50).num("send_lag_p99", r.send_lag.p99).num("send_lag_max", r.send_lag.max);
     row.boolean("fell_behind", r.fell_behind).str("file", r.file);
     row.strings("failures", r.failures);
@@ -535,15 +557,19 @@ int run_ring_oneway(int argc, char** argv) {
   json.array("configs", rows);
   JsonObject targets;
   targets.num("rate", kTargetRate, 0).num("p50_max_vs_c2c", kTargetP50Ratio, 2).num("p99_max_vs_c2c", kTargetP99Ratio, 2);
-  if (headline != nullptr && std::isfinite(floor)) {
-    const double p50r = headline->latency.p50 / floor;
-    const double p99r = headline->latency.p99 / floor;
-    targets.str("config", headline->config.name()).num("p50_vs_c2c", p50r, 2).num("p99_vs_c2c", p99r, 2);
+  if (headline != nullptr && std::isfinite(headline->floor_ns)) {
+    const double p50r = headline->latency.p50 / headline->floor_ns;
+    const double p99r = headline->latency.p99 / headline->floor_ns;
+    targets.str("config", headline->config.name()).num("floor_ns", headline->floor_ns);
+    targets.boolean("floor_moved", headline->floor_moved());
+    targets.num("p50_vs_c2c", p50r, 2).num("p99_vs_c2c", p99r, 2);
     targets.boolean("p50_met", p50r <= kTargetP50Ratio).boolean("p99_met", p99r <= kTargetP99Ratio);
-    fmt::print("\ntarget at {:.0f} events/s ({}): p50 {:.2f}x the floor (target <= {:.1f}x): {}; p99 {:.2f}x (target "
-               "<= {:.1f}x): {}\n",
-               kTargetRate, headline->config.name(), p50r, kTargetP50Ratio, p50r <= kTargetP50Ratio ? "met" : "NOT met",
-               p99r, kTargetP99Ratio, p99r <= kTargetP99Ratio ? "met" : "NOT met");
+    fmt::print("\ntarget at {:.0f} events/s ({}, floor {:.0f} ns{}): p50 {:.2f}x the floor (target <= {:.1f}x): {}; "
+               "p99 {:.2f}x (target <= {:.1f}x): {}\n",
+               kTargetRate, headline->config.name(), headline->floor_ns,
+               headline->floor_moved() ? fmt::format(", {:.0f} ns after: it moved", headline->floor_after_ns) : "",
+               p50r, kTargetP50Ratio, p50r <= kTargetP50Ratio ? "met" : "NOT met", p99r, kTargetP99Ratio,
+               p99r <= kTargetP99Ratio ? "met" : "NOT met");
   } else {
     targets.str("config", "").raw("p50_met", "null").raw("p99_met", "null");
     fmt::print("\ntarget at {:.0f} events/s: not evaluated (no successful configuration at that rate, or no c2c floor)\n",

@@ -94,7 +94,7 @@ shm::ReaderOptions reader_options(Transport t, const std::string& name) {
   return ro;
 }
 
-// One side's two rings per reader kind: what it writes and what it reads.
+// A side's rings for one reader kind: the one it writes and the one it reads.
 struct RingPair {
   shm::RingWriter writer;
   shm::RingReader reader;
