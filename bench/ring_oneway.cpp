@@ -200,8 +200,8 @@ int writer_main(OnewayShared& sh, const TscClock& clock, const Config& c, const 
 // frame's own sequence field (zero until the writer commits it, in the ring's
 // first lap) and reads the frame in place: what RingReader::read() does once it
 // has caught up (shm/README.md, "Committed at a glance"), without its checks, so
-// the lower bound of that protocol;
-// valid only while the ring has not wrapped (checked by the caller).
+// the lower bound of that protocol; valid only while the ring has not wrapped
+// (checked by the caller).
 int frame_poll_reader(OnewayShared& sh, const TscClock& clock, const shm::RingReader& reader, ReaderOut& out,
                       std::chrono::steady_clock::time_point deadline) {
   const std::byte* data = reader.ring().data;
