@@ -269,7 +269,7 @@ int run_ring_pingpong(int argc, char** argv) {
                "Unix socket, in one run. Ends with one line of JSON."};
   app.name("ringside-bench ring-pingpong");
   Options o;
-  app.add_option("--iterations", o.iterations, "round trips per transport (ringside's and boost: over all rounds)")
+  app.add_option("--iterations", o.iterations, "round trips per transport (the two ringside ones and boost: over all rounds)")
       ->check(CLI::Range(std::int64_t{100}, std::int64_t{100'000'000}))->capture_default_str();
   app.add_option("--rounds", o.rounds,
                  "ringside lossless, lossy and boost alternate this many times, iterations/rounds round trips each")
