@@ -108,19 +108,18 @@ class GatewayProcess {
     const auto at = line.find("\"port\":");
     if (at == std::string::npos) fail(fmt::format("{} printed no listening line: '{}'", binary, line));
     port_ = static_cast<std::uint16_t>(std::atoi(line.c_str() + at + 7));
-    pid_ = child_.pid();
   }
   ~GatewayProcess() { stop(); }
   // Its clients are still connected and no longer read: it waits close_timeout
   // (5 s) for their close replies before it exits.
   void stop() { child_.stop(std::chrono::seconds(10)); }
   std::uint16_t port() const noexcept { return port_; }
-  pid_t pid() const noexcept { return pid_; }
+  pid_t pid() const noexcept { return child_.pid(); }
 
   // User + system CPU seconds so far, from /proc/PID/stat.
   double cpu_seconds() const {
     char buf[1024] = {};
-    const int fd = ::open(fmt::format("/proc/{}/stat", pid_).c_str(), O_RDONLY);
+    const int fd = ::open(fmt::format("/proc/{}/stat", pid()).c_str(), O_RDONLY);
     if (fd < 0) return 0;
     const ssize_t n = ::read(fd, buf, sizeof buf - 1);
     ::close(fd);
@@ -147,7 +146,7 @@ class GatewayProcess {
     double rss = 0, peak = 0, anon = 0;
   };
   Memory memory_mib() const {
-    std::ifstream in(fmt::format("/proc/{}/status", pid_));
+    std::ifstream in(fmt::format("/proc/{}/status", pid()));
     std::string key;
     Memory m;
     while (in >> key) {
@@ -168,7 +167,6 @@ class GatewayProcess {
   }
 
   ExecChild child_;
-  pid_t pid_ = -1;
   std::uint16_t port_ = 0;
 };
 

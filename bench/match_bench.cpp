@@ -418,8 +418,6 @@ std::string percentile_file(const std::string& base, const char* sink, std::stri
   return (p.parent_path() / fmt::format("{}.{}-{}{}", p.stem().string(), sink, type, ext)).string();
 }
 
-}  // namespace
-
 // What the passes of round `round` got wrong against the reference (nothing: empty).
 std::vector<std::string> check_round(const MatchShared& sh, const match::ReferenceTotals& ref, const Options& o,
                                      bool with_counting, bool with_ring, int round, bool last_round) {
@@ -471,6 +469,8 @@ std::vector<std::string> check_round(const MatchShared& sh, const match::Referen
   }
   return mismatches;
 }
+
+}  // namespace
 
 int run_match(int argc, char** argv) {
   CLI::App app{"ringside-bench match: requests per second and per-request latency (rdtsc) of the matching engine "

@@ -100,6 +100,22 @@ struct RingPair {
   shm::RingReader reader;
 };
 
+// A side's ring pairs, one per reader kind: it creates "<writes>-kind", then
+// attaches to "<reads>-kind". Each side creates before it attaches, so neither
+// waits on the other for long.
+std::vector<RingPair> open_rings(const char* writes, const char* reads, const std::string& reader_name,
+                                 const Options& o) {
+  shm::CreateOptions create;
+  create.capacity = o.capacity_kib << 10;
+  create.lock_memory = true;
+  std::vector<RingPair> rings;
+  for (const Transport t : kRings) {
+    shm::RingWriter writer = shm::RingWriter::create(ring_name(writes, t), create);
+    rings.push_back({std::move(writer), shm::RingReader::attach(ring_name(reads, t), reader_options(t, reader_name))});
+  }
+  return rings;
+}
+
 // Reads until a frame arrives; nullptr if the ring ends or `stop` is raised.
 const FrameHeader* read_frame(shm::RingReader& r, const std::atomic<int>* stop, const std::atomic<int>& abort) {
   for (std::uint32_t spins = 0;; ++spins) {
@@ -119,20 +135,9 @@ int process_a(PingShared& sh, Channels& ch, const TscClock& clock, const Options
   const auto per_round = static_cast<std::uint64_t>((o.iterations + o.rounds - 1) / o.rounds);
   const std::uint64_t warm = std::min<std::uint64_t>(per_round / 10, 10'000);
   const std::uint64_t budget = clock.ns_to_ticks(o.max_seconds * 1e9 / o.rounds);
-  shm::CreateOptions create;
-  create.capacity = o.capacity_kib << 10;
-  create.lock_memory = true;
-
-  // A writes "ping-*" and reads "pong-*"; B creates its rings before it attaches
-  // to A's, so neither waits for the other.
-  std::vector<shm::RingWriter> pings;
-  for (const Transport t : kRings) pings.push_back(shm::RingWriter::create(ring_name("ping", t), create));
-  std::snprintf(sh.backing, sizeof sh.backing, "%s", shm::describe(pings[0].backing()).c_str());
-  std::vector<RingPair> rings;
-  for (std::size_t k = 0; k < kRings.size(); ++k) {
-    rings.push_back({std::move(pings[k]), shm::RingReader::attach(ring_name("pong", kRings[k]),
-                                                                  reader_options(kRings[k], "bench-pingpong-a"))});
-  }
+  // A writes "ping-*" and reads "pong-*".
+  std::vector<RingPair> rings = open_rings("ping", "pong", "bench-pingpong-a", o);
+  std::snprintf(sh.backing, sizeof sh.backing, "%s", shm::describe(rings[0].writer.backing()).c_str());
   int phase = 0;
   std::uint64_t seq = 0;  // echoes carry it back: a mismatch is an error
   for (int round = 0; round < o.rounds; ++round) {
@@ -209,16 +214,7 @@ int process_a(PingShared& sh, Channels& ch, const TscClock& clock, const Options
 int process_b(PingShared& sh, Channels& ch, const Options& o) {
   ch.close_for_b();
   prefault(&sh, sizeof sh);
-  shm::CreateOptions create;
-  create.capacity = o.capacity_kib << 10;
-  create.lock_memory = true;
-  std::vector<shm::RingWriter> pongs;
-  for (const Transport t : kRings) pongs.push_back(shm::RingWriter::create(ring_name("pong", t), create));
-  std::vector<RingPair> rings;
-  for (std::size_t k = 0; k < kRings.size(); ++k) {
-    rings.push_back({std::move(pongs[k]), shm::RingReader::attach(ring_name("ping", kRings[k]),
-                                                                  reader_options(kRings[k], "bench-pingpong-b"))});
-  }
+  std::vector<RingPair> rings = open_rings("pong", "ping", "bench-pingpong-b", o);
   int phase = 0;
   for (int round = 0; round < o.rounds; ++round) {
     for (std::size_t k = 0; k < kRings.size(); ++k) {

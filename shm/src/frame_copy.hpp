@@ -9,12 +9,15 @@
 #include <cstddef>
 #include <cstring>
 
+#include "ringside/core/frame.hpp"
+
 namespace ringside::shm {
 
 inline constexpr std::size_t kInlineCopyMax = 256;
+static_assert(kFrameAlignment == 8, "copy_frame_bytes ends with an 8-byte step");
 
 inline void copy_frame_bytes(void* to, const void* from, std::size_t n) noexcept {
-  if (n > kInlineCopyMax || n % 8 != 0) {
+  if (n > kInlineCopyMax || n % kFrameAlignment != 0) {
     std::memcpy(to, from, n);
     return;
   }

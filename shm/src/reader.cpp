@@ -26,7 +26,7 @@ constexpr std::uint32_t kMaxFruitlessResyncs = 1000;
 // slipped in between two loads); past this the header is corrupt, not busy.
 constexpr int kMaxSettleAttempts = 1000;
 // Empty polls between two looks at the clock and the cursor: about 10 µs of a
-// caller spinning on read() (an empty poll costs ~10 ns). The cursor's line is the
+// caller spinning on read() (an empty poll costs ~6 ns). The cursor's line is the
 // one the writer stores at every commit; a reader that read it more often would
 // make the writer take it back from the reader's core more often.
 constexpr std::uint32_t kIdlePollsPerClock = 1024;
@@ -353,11 +353,8 @@ RingReader::Glance RingReader::glance() const noexcept {
 
 ReadResult RingReader::idle() noexcept {
   // liveness_check == 0 asks for a check on every empty read.
-  // No spin-wait hint (pause) here: read() is a poll, and how to wait between polls
-  // is the caller's choice. On a KVM guest a loop of pauses is taken for a vCPU
-  // spinning on a lock: the hypervisor exits (pause-loop exiting; on the dev VM ~5 µs
-  // a time, after 3,000 pauses, then twice as many at each exit up to 65,536), on
-  // the path of the frame that arrives meanwhile (`ringside-bench c2c` probes it).
+  // No spin-wait hint (pause) here: read() is a poll, and a loop of pauses draws
+  // pause-loop exits on a KVM guest (shm/README.md, "An empty read() is a poll").
   if (options_.liveness_check.count() != 0 && (++idle_polls_ & (kIdlePollsPerClock - 1)) != 0) {
     return {ReadStatus::Empty, nullptr, 0};
   }
